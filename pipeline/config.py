@@ -1,0 +1,35 @@
+"""Paths and settings in one place: every other module asks here, none hard-codes a path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DATA_DIR = PROJECT_ROOT / "data"
+SAMPLE_DATA_DIR = DATA_DIR / "sample"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+TASK_NOTEBOOK = NOTEBOOKS_DIR / "task.ipynb"
+PROVINCE_NOTEBOOK = NOTEBOOKS_DIR / "province.ipynb"
+NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national.ipynb"
+
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+KERNEL_NAME = os.environ.get("ABSENSI_KERNEL", "python3")
+# Number of reports rendered in parallel (the machine has 2 cores).
+WORKERS = int(os.environ.get("ABSENSI_WORKERS", str(min(2, os.cpu_count() or 1))))
+# How many of the latest tasks the trend sections and the "silent in every one" list look at.
+TREND_TASKS = 8
+# A non-responder at this streak or more is marked for coaching (pembinaan).
+PEMBINAAN_STREAK = 3
+# Limits on input files (bytes) to keep memory bounded.
+MAX_INPUT_BYTES = int(os.environ.get("ABSENSI_MAX_INPUT_BYTES", str(150 * 1024 * 1024)))
+# Network timeout for tasks whose `sumber` is an http(s) URL.
+DOWNLOAD_TIMEOUT_S = 30
+
+
+def tables_dir(out_task_dir: Path) -> Path:
+    return Path(out_task_dir) / "tables"

@@ -1,0 +1,280 @@
+"""Vocabulary of the data contract: provinces, jabatan, header aliases, channels and value parsers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+# --- Provinces -------------------------------------------------------------------------------
+
+PROVINCES: tuple[str, ...] = (
+    "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Jambi", "Sumatera Selatan",
+    "Bengkulu", "Lampung", "Kepulauan Bangka Belitung", "Kepulauan Riau", "DKI Jakarta",
+    "Jawa Barat", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Banten", "Bali",
+    "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Barat", "Kalimantan Tengah",
+    "Kalimantan Selatan", "Kalimantan Timur", "Kalimantan Utara", "Sulawesi Utara",
+    "Sulawesi Tengah", "Sulawesi Selatan", "Sulawesi Tenggara", "Gorontalo", "Sulawesi Barat",
+    "Maluku", "Maluku Utara", "Papua", "Papua Barat", "Papua Selatan", "Papua Tengah",
+    "Papua Pegunungan", "Papua Barat Daya",
+)
+
+# Short names people type, keyed by their normalised form (see _province_key).
+_PROVINCE_SHORT = {
+    "diy": "DI Yogyakarta", "di yogyakarta": "DI Yogyakarta", "d i yogyakarta": "DI Yogyakarta",
+    "daerah istimewa yogyakarta": "DI Yogyakarta", "yogyakarta": "DI Yogyakarta",
+    "jogja": "DI Yogyakarta", "jogjakarta": "DI Yogyakarta", "yogya": "DI Yogyakarta",
+    "nad": "Aceh", "nanggroe aceh darussalam": "Aceh", "aceh darussalam": "Aceh",
+    "babel": "Kepulauan Bangka Belitung", "bangka belitung": "Kepulauan Bangka Belitung",
+    "kep bangka belitung": "Kepulauan Bangka Belitung",
+    "kepri": "Kepulauan Riau", "kep riau": "Kepulauan Riau",
+    "ntb": "Nusa Tenggara Barat", "ntt": "Nusa Tenggara Timur",
+    "jabar": "Jawa Barat", "jateng": "Jawa Tengah", "jatim": "Jawa Timur",
+    "kalbar": "Kalimantan Barat", "kalteng": "Kalimantan Tengah", "kalsel": "Kalimantan Selatan",
+    "kaltim": "Kalimantan Timur", "kaltara": "Kalimantan Utara",
+    "sulut": "Sulawesi Utara", "sulteng": "Sulawesi Tengah", "sulsel": "Sulawesi Selatan",
+    "sultra": "Sulawesi Tenggara", "sulbar": "Sulawesi Barat",
+    "sumut": "Sumatera Utara", "sumbar": "Sumatera Barat", "sumsel": "Sumatera Selatan",
+    "malut": "Maluku Utara", "dki": "DKI Jakarta", "jakarta": "DKI Jakarta",
+    "dki jakarta": "DKI Jakarta", "pabar": "Papua Barat", "pbd": "Papua Barat Daya",
+}
+
+
+def _fold(text: str) -> str:
+    """Lower-case, strip accents, turn punctuation into spaces and collapse whitespace."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[^0-9a-z]+", " ", text)
+    return " ".join(text.split())
+
+
+def _province_key(text: str) -> str:
+    key = _fold(text)
+    key = re.sub(r"^(provinsi|propinsi|prov)\s+", "", key)
+    key = key.replace("sumatra", "sumatera")
+    key = re.sub(r"^kep\b", "kepulauan", key) if key.startswith("kep ") and key not in _PROVINCE_SHORT else key
+    return key
+
+
+_PROVINCE_LOOKUP: dict[str, str] = {_province_key(p): p for p in PROVINCES}
+_PROVINCE_LOOKUP.update(_PROVINCE_SHORT)
+
+
+def normalize_province(text: object) -> str | None:
+    """Canonical province name for any common spelling, or None when unknown/empty."""
+    if text is None or (isinstance(text, float) and pd.isna(text)) or text is pd.NA:
+        return None
+    key = _province_key(str(text))
+    if not key:
+        return None
+    return _PROVINCE_LOOKUP.get(key)
+
+
+def province_slug(name: str) -> str:
+    """Stable folder name for a canonical province: 'Jawa Timur' -> 'jawa-timur'."""
+    return _fold(name).replace(" ", "-")
+
+
+# --- Jabatan -----------------------------------------------------------------------------------
+
+JABATAN: tuple[str, ...] = ("TA", "PD", "PLD")
+JABATAN_LABEL = {"TA": "Tenaga Ahli", "PD": "Pendamping Desa", "PLD": "Pendamping Lokal Desa"}
+_JABATAN_LOOKUP = {"ta": "TA", "pd": "PD", "pld": "PLD"}
+_JABATAN_LOOKUP.update({_fold(v): k for k, v in JABATAN_LABEL.items()})
+
+
+def normalize_jabatan(text: object) -> str | None:
+    """'TA'/'PD'/'PLD' for the codes or full titles in any case, else None."""
+    if text is None or text is pd.NA or (isinstance(text, float) and pd.isna(text)):
+        return None
+    return _JABATAN_LOOKUP.get(_fold(str(text)))
+
+
+# --- Header aliases ----------------------------------------------------------------------------
+# Each canonical column maps to the header spellings accepted for it (matched after
+# header_key()). A callable predicate covers the "any header containing/starting ..." rules.
+
+ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
+    "nomor_absen": ("nomor_absen", "nomor absen", "no absen", "nomor urut absen"),
+    "nama": ("nama", "nama lengkap"),
+    "jabatan": ("jabatan", "posisi"),
+    "provinsi": ("provinsi",),
+    "kabupaten": ("kabupaten", "kabupaten/kota", "kab/kota"),
+    "status": ("status",),
+    "tanggal_resign": ("tanggal_resign", "tanggal resign"),
+    "tanggal_bergabung": ("tanggal_bergabung", "tanggal bergabung"),
+    "email": ("email", "e-mail"),
+    "whatsapp": ("whatsapp", "wa", "no wa"),
+    "facebook": ("facebook", "fb"),
+    "twitter": ("twitter", "x", "twitter/x"),
+    "instagram": ("instagram", "ig"),
+    "tiktok": ("tiktok",),
+    "youtube": ("youtube",),
+    "website": ("website", "web", "blog"),
+}
+ROSTER_REQUIRED = ("nomor_absen", "nama", "jabatan", "provinsi", "kabupaten")
+
+RESPONSE_ALIASES: dict[str, tuple[str, ...]] = {
+    "timestamp": ("timestamp", "stempel waktu", "cap waktu"),
+    "provinsi": ("provinsi",),
+    "nomor_absen": ("nomor_absen", "nomor absen", "no absen", "nomor urut absen"),
+    "nama": ("nama", "nama lengkap"),
+    "link": ("link", "tautan"),
+}
+# Pattern rules from the contract, tried after the exact aliases.
+RESPONSE_PATTERNS: dict[str, str] = {
+    "provinsi": r"wilayah",  # any header containing "Wilayah"
+    "link": r"^link",  # any header starting "Link"
+}
+RESPONSE_REQUIRED = ("timestamp", "provinsi", "nomor_absen", "nama", "link")
+
+TASK_COLUMNS = ("task_id", "judul", "mulai", "batas", "cakupan", "timezone", "sumber")
+TASK_REQUIRED = ("task_id", "judul", "mulai", "batas", "cakupan")
+
+VILLAGE_MEDIA_MEDIA = ("website", "facebook", "instagram", "twitter", "youtube", "tiktok")
+VILLAGE_MEDIA_COLUMNS = ("kode_desa", "desa", "kabupaten", "provinsi", "media_konvensional") + VILLAGE_MEDIA_MEDIA
+VILLAGE_MEDIA_REQUIRED = ("kode_desa", "desa", "kabupaten", "provinsi", "media_konvensional")
+
+
+def header_key(header: object) -> str:
+    """Header as matched: case-insensitive, whitespace collapsed, BOM removed."""
+    return " ".join(str(header).replace("\ufeff", "").split()).lower()
+
+
+# --- Contacts ------------------------------------------------------------------------------------
+
+CHANNELS: tuple[str, ...] = ("email", "whatsapp", "facebook", "twitter", "instagram", "tiktok", "youtube", "website")
+CHANNEL_LABEL = {
+    "email": "Email", "whatsapp": "WhatsApp", "facebook": "Facebook", "twitter": "Twitter/X",
+    "instagram": "Instagram", "tiktok": "TikTok", "youtube": "YouTube", "website": "Website",
+}
+_EMPTY_WORDS = {"", "-", "--", "0", "tidak ada", "belum ada", "none", "n/a", "na", "nan", "null",
+                "tidak punya", "belum punya", "tdk ada", "blm ada", "kosong", "nil", "."}
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_DOMAIN_RE = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?:[/?#].*)?$", re.I)
+
+
+def _is_empty_word(value: str) -> bool:
+    return " ".join(value.lower().split()) in _EMPTY_WORDS
+
+
+def normalize_whatsapp(value: str) -> str | None:
+    """'628…' digits for an Indonesian mobile number, else None."""
+    text = value.strip()
+    if not re.fullmatch(r"[0-9+\s.\-()]+", text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("08"):
+        digits = "62" + digits[1:]
+    elif digits.startswith("8") and not text.startswith("+"):
+        digits = "62" + digits
+    if not digits.startswith("628"):
+        return None
+    return digits if 10 <= len(digits) <= 14 else None
+
+
+def contact_present(channel: str, value: object) -> bool:
+    """Whether `value` is a valid contact for `channel`, per the contract."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return False
+    text = str(value).strip()
+    if _is_empty_word(text):
+        return False
+    if channel == "email":
+        return bool(_EMAIL_RE.match(text))
+    if channel == "whatsapp":
+        return normalize_whatsapp(text) is not None
+    if channel == "website":
+        return bool(_DOMAIN_RE.match(text))
+    if channel in CHANNELS:
+        return True
+    raise ValueError(f"unknown channel {channel!r}")
+
+
+def contact_matrix(roster: pd.DataFrame) -> pd.DataFrame:
+    """Boolean frame (same index as `roster`), one column per channel: contact present."""
+    return pd.DataFrame(
+        {ch: [contact_present(ch, v) for v in roster[ch]] if ch in roster else False for ch in CHANNELS},
+        index=roster.index,
+    )
+
+
+# --- Nomor absen, links, platforms ---------------------------------------------------------------
+
+_ID_PREFIX = re.compile(r"^\s*(?:no\b\.?|nomor\b|#)\s*", re.I)
+_ID_NOISE = re.compile(r"[\s.,\-_/]+")
+
+
+def parse_nomor_absen(value: object) -> int | None:
+    """Parse a typed nomor absen: spaces, dots, a leading 'No'/'#', leading zeros are noise.
+
+    Returns None when the value holds no digits or holds other characters (so it can't be
+    read as a number without guessing)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value > 0 else None
+    text = _ID_PREFIX.sub("", str(value))
+    text = _ID_NOISE.sub("", text)
+    if not text.isdigit() or not text.isascii():
+        return None
+    number = int(text)
+    return number if number > 0 else None
+
+
+def id_digits(value: object) -> str:
+    """The digits typed in a nomor absen (used for the `missing_id` rule and typo recovery)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "".join(c for c in str(value) if c.isascii() and c.isdigit())
+
+
+def link_host(link: object) -> str | None:
+    """Lower-case host of an http(s) URL with a host, else None."""
+    if link is None or link is pd.NA or (isinstance(link, float) and pd.isna(link)):
+        return None
+    text = str(link).strip()
+    if not text or any(c.isspace() for c in text):
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or "." not in host:
+        return None
+    return host.lower().rstrip(".")
+
+
+def is_valid_link(link: object) -> bool:
+    """An http(s) URL with a host (contract rule 6)."""
+    return link_host(link) is not None
+
+
+PLATFORMS: tuple[str, ...] = ("Facebook", "Instagram", "X/Twitter", "TikTok", "YouTube", "Website/Blog")
+_PLATFORM_HOSTS = {
+    "Facebook": ("facebook.com", "fb.com", "fb.watch"),
+    "Instagram": ("instagram.com", "instagr.am"),
+    "X/Twitter": ("x.com", "twitter.com"),
+    "TikTok": ("tiktok.com",),
+    "YouTube": ("youtube.com", "youtu.be"),
+}
+
+
+def platform_of(link: object) -> str | None:
+    """Platform of a link from its host (subdomains included); None for an invalid link."""
+    host = link_host(link)
+    if host is None:
+        return None
+    for platform, domains in _PLATFORM_HOSTS.items():
+        if any(host == d or host.endswith("." + d) for d in domains):
+            return platform
+    return "Website/Blog"
