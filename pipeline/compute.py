@@ -1,0 +1,219 @@
+"""Eligibility-based figures: participation, on-time, response time, non-responders, streaks, coverage, trends.
+
+Every number a report shows is computed here, once, from the roster (with quarantine
+reasons) and checked responses; `stage.py` publishes the results to `tables/` and the
+notebooks only read those tables. Definitions follow ../shared/data-contract.md:
+
+- participation_rate = TPP with a counted row / eligible TPP
+- on_time_rate = TPP whose counted row is on time / eligible TPP
+- median_response_minutes = median of (counted timestamp - mulai) in minutes, empty when
+  nobody responded
+- streak = counting back from a task through the schedule, skipping tasks the TPP was not
+  eligible for, how many tasks in a row have no counted row from them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import contract
+from .eligibility import eligible_mask
+
+COUNTED = ("counted", "recovered")
+FIGURES = ["eligible", "responded", "on_time", "participation_rate", "on_time_rate", "median_response_minutes"]
+
+
+def counted_rows(checked: pd.DataFrame) -> pd.DataFrame:
+    """The one counted row per TPP: nomor_absen, on_time, response_minutes, platform."""
+    rows = checked[checked["outcome"].isin(COUNTED)]
+    return rows[["nomor_absen", "on_time", "response_minutes", "platform"]].reset_index(drop=True)
+
+
+def eligible_roster(roster: pd.DataFrame, task) -> pd.DataFrame:
+    """Roster rows eligible for `task` (see eligibility.eligible_mask)."""
+    return roster[eligible_mask(roster, task)]
+
+
+def participation_frame(eligible: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
+    """One row per eligible TPP with responded / on_time / response_minutes."""
+    base = eligible[["nomor_absen", "nama", "jabatan", "provinsi", "kabupaten"]].copy()
+    c = counted.set_index("nomor_absen")
+    base["responded"] = base["nomor_absen"].isin(c.index)
+    on_time = c["on_time"].astype("boolean").reindex(base["nomor_absen"].to_numpy()).to_numpy()
+    base["on_time"] = pd.array(on_time, dtype="boolean").fillna(False).astype(bool)
+    base["response_minutes"] = c["response_minutes"].astype(float).reindex(base["nomor_absen"].to_numpy()).to_numpy()
+    return base.reset_index(drop=True)
+
+
+def rate_table(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The contract's figures for each group of `by` (sorted by the group keys)."""
+    if by:
+        g = frame.groupby(by, sort=True, observed=True, dropna=False)
+        out = g.agg(eligible=("nomor_absen", "size"), responded=("responded", "sum"),
+                    on_time=("on_time", "sum"),
+                    median_response_minutes=("response_minutes", "median")).reset_index()
+    else:
+        out = pd.DataFrame({
+            "eligible": [len(frame)], "responded": [int(frame["responded"].sum())],
+            "on_time": [int(frame["on_time"].sum())],
+            "median_response_minutes": [frame["response_minutes"].median()],
+        })
+    out["eligible"] = out["eligible"].astype("int64")
+    out["responded"] = out["responded"].astype("int64")
+    out["on_time"] = out["on_time"].astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["participation_rate"] = np.where(out["eligible"] > 0, out["responded"] / out["eligible"], np.nan)
+        out["on_time_rate"] = np.where(out["eligible"] > 0, out["on_time"] / out["eligible"], np.nan)
+    return out[by + FIGURES]
+
+
+def participation_tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Province, kabupaten, jabatan (per province) and national (overall and per jabatan) tables."""
+    national = rate_table(frame, [])
+    national.insert(0, "jabatan", "Semua")
+    per_jab = rate_table(frame, ["jabatan"])
+    return {
+        "participation_province": rate_table(frame, ["provinsi"]),
+        "participation_kabupaten": rate_table(frame, ["provinsi", "kabupaten"]),
+        "participation_jabatan": rate_table(frame, ["provinsi", "jabatan"]),
+        "participation_national": pd.concat([national, per_jab], ignore_index=True),
+    }
+
+
+def add_ranks(province: pd.DataFrame) -> pd.DataFrame:
+    """Rank provinces by participation (1 = best; ties share the best rank)."""
+    out = province.copy()
+    out["rank"] = out["participation_rate"].rank(ascending=False, method="min").astype("Int64")
+    return out
+
+
+# --- History: streaks and trends -----------------------------------------------------------------
+
+def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, checked_by_task: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """TPP x task (schedule order): 1 counted, 0 eligible without a counted row, NaN not eligible.
+
+    Index: nomor_absen of usable roster rows; columns: task_id in schedule order."""
+    usable = roster[roster["quarantine_reason"].isna()]
+    ids = usable["nomor_absen"].to_numpy()
+    cols = {}
+    for task in tasks.itertuples(index=False):
+        task_s = pd.Series(task._asdict())
+        elig = eligible_mask(usable, task_s).to_numpy()
+        counted = set(counted_rows(checked_by_task[task.task_id])["nomor_absen"].dropna().astype(int))
+        col = np.where(elig, np.isin(ids, list(counted)).astype(float), np.nan)
+        cols[task.task_id] = col
+    return pd.DataFrame(cols, index=pd.Index(ids, name="nomor_absen"))
+
+
+def streaks(matrix: pd.DataFrame) -> pd.Series:
+    """Consecutive eligible tasks without a counted row, counting back from the last column."""
+    values = matrix.to_numpy()[:, ::-1]  # latest first
+    n, m = values.shape
+    streak = np.zeros(n, dtype=np.int64)
+    alive = np.ones(n, dtype=bool)
+    for j in range(m):
+        col = values[:, j]
+        silent = alive & (col == 0)
+        stop = alive & (col == 1)
+        streak += silent
+        alive &= ~stop
+    return pd.Series(streak, index=matrix.index, name="streak")
+
+
+def silent_in_latest(matrix: pd.DataFrame, n_tasks: int) -> pd.Series:
+    """True when the TPP was eligible for and silent in every one of the latest `n_tasks` tasks."""
+    latest = matrix.iloc[:, -n_tasks:]
+    return ((latest == 0).sum(axis=1) == latest.shape[1]) & (latest.shape[1] == n_tasks)
+
+
+def non_responders(frame: pd.DataFrame, streak: pd.Series, silent_latest: pd.Series) -> pd.DataFrame:
+    """Eligible TPP with no counted row, with streak (sorted by province, kabupaten, -streak, id)."""
+    nr = frame[~frame["responded"]][["provinsi", "kabupaten", "nomor_absen", "nama", "jabatan"]].copy()
+    nr["streak"] = streak.reindex(nr["nomor_absen"].to_numpy()).fillna(0).astype("int64").to_numpy()
+    nr["silent_latest"] = silent_latest.reindex(nr["nomor_absen"].to_numpy()).fillna(False).astype(bool).to_numpy()
+    nr = nr.sort_values(["provinsi", "kabupaten", "streak", "nomor_absen"], ascending=[True, True, False, True],
+                        kind="stable")
+    return nr.reset_index(drop=True)
+
+
+def streak_counts(nr: pd.DataFrame, pembinaan_at: int) -> pd.DataFrame:
+    """Per province: non-responders, those at the pembinaan streak or more, and those silent in all latest tasks."""
+    g = nr.groupby("provinsi", sort=True)
+    out = pd.DataFrame({
+        "non_responders": g.size(),
+        "streak_pembinaan": g["streak"].apply(lambda s: int((s >= pembinaan_at).sum())),
+        "silent_latest": g["silent_latest"].sum().astype("int64"),
+    }).reset_index()
+    return out
+
+
+def trend_tables(roster: pd.DataFrame, tasks: pd.DataFrame, checked_by_task: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Participation per province and nationally for every task in `tasks` (schedule order)."""
+    prov_rows, nat_rows = [], []
+    for order, task in enumerate(tasks.itertuples(index=False)):
+        task_s = pd.Series(task._asdict())
+        frame = participation_frame(eligible_roster(roster, task_s), counted_rows(checked_by_task[task.task_id]))
+        meta = {"task_order": order, "task_id": task.task_id, "judul": task.judul,
+                "mulai": task.mulai.isoformat(), "cakupan": task.cakupan}
+        p = rate_table(frame, ["provinsi"])
+        for k, v in reversed(list(meta.items())):
+            p.insert(0, k, v)
+        prov_rows.append(p)
+        n = rate_table(frame, [])
+        for k, v in reversed(list(meta.items())):
+            n.insert(0, k, v)
+        nat_rows.append(n)
+    return pd.concat(prov_rows, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
+
+
+# --- Coverage ------------------------------------------------------------------------------------
+
+def channel_coverage(eligible: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Eligible TPP with a valid contact per channel: per province, and national."""
+    present = contract.contact_matrix(eligible)
+    present["provinsi"] = eligible["provinsi"].to_numpy()
+    long = present.melt(id_vars="provinsi", var_name="channel", value_name="has")
+    long["channel"] = pd.Categorical(long["channel"], categories=contract.CHANNELS, ordered=True)
+    prov = long.groupby(["provinsi", "channel"], sort=True, observed=True).agg(
+        eligible=("has", "size"), with_channel=("has", "sum")).reset_index()
+    nat = long.groupby("channel", sort=True, observed=True).agg(
+        eligible=("has", "size"), with_channel=("has", "sum")).reset_index()
+    for t in (prov, nat):
+        t["channel"] = t["channel"].astype(str)
+        t["with_channel"] = t["with_channel"].astype("int64")
+        t["eligible"] = t["eligible"].astype("int64")
+        t["coverage_rate"] = t["with_channel"] / t["eligible"]
+    return prov, nat
+
+
+def village_media_coverage(media: pd.DataFrame) -> pd.DataFrame:
+    """Per province: villages, with conventional media, and with each online medium (usable rows only)."""
+    usable = media[media["quarantine_reason"].isna()].copy()
+    usable["konvensional"] = usable["media_konvensional"].astype("string").str.strip().str.lower().eq("ya").fillna(False)
+    cols = {"konvensional": "konvensional"}
+    for m in contract.VILLAGE_MEDIA_MEDIA:
+        usable[m + "_ada"] = [contract.contact_present(m, v) for v in usable[m]] if m in usable else False
+        cols[m] = m + "_ada"
+    g = usable.groupby("provinsi", sort=True)
+    out = pd.DataFrame({"desa": g.size()})
+    for label, col in cols.items():
+        out["with_" + label] = g[col].sum().astype("int64")
+        out["rate_" + label] = out["with_" + label] / out["desa"]
+    return out.reset_index()
+
+
+# --- Responses: platforms, outcomes ---------------------------------------------------------------
+
+def platform_counts(checked: pd.DataFrame) -> pd.DataFrame:
+    """Counted rows per roster province and platform."""
+    rows = checked[checked["outcome"].isin(COUNTED)]
+    out = rows.groupby(["roster_provinsi", "platform"], sort=True).size().rename("responses").reset_index()
+    return out.rename(columns={"roster_provinsi": "provinsi"})
+
+
+def outcome_counts(checked: pd.DataFrame) -> pd.DataFrame:
+    """Rows per province and outcome; the province is the roster's when resolved, else the form's."""
+    prov = checked["roster_provinsi"].fillna(checked["provinsi"]).fillna("(tidak diketahui)")
+    out = checked.assign(provinsi_laporan=prov).groupby(["provinsi_laporan", "outcome"], sort=True).size()
+    return out.rename("rows").reset_index().rename(columns={"provinsi_laporan": "provinsi"})

@@ -1,0 +1,349 @@
+"""Normalises person names and decides whether two names are the same person.
+
+Normalisation (`normalize_name`)
+--------------------------------
+1. Accents are stripped (NFKD), the text is case-folded, apostrophes/quotes are dropped
+   (``Ma'ruf`` -> ``maruf``); every other non-alphanumeric character except ``.`` and ``,``
+   separates words.
+2. The text is cut into *atoms* (a run of letters/digits plus whether a ``.`` follows it) and
+   *comma segments*. The first segment is the name; later segments are where Indonesians
+   write degrees (``Ahmad Fauzi, S.Pd., M.Si.``).
+3. Removed anywhere: academic degrees in their dotted form (``S.Pd.``, ``S. Pd``, ``S.Pd.I``,
+   ``A.Md.Kep.``, ``M.Si`` ... internal dots required, final dot optional; a degree made only
+   of one-letter parts such as ``S.E.``/``S.T.``/``S.H.`` may be spaced (``S. E.``) only at
+   the end of its segment, so initials like ``S. T. Rahman`` survive) and multi-letter titles
+   written with a dot (``Dr.``, ``Drs.``, ``Ir.``, ``Prof.``, ``Hj.``, ``Bpk.``, ``Sdr.`` ...).
+4. Removed at the start of the name (bare or dotted, as long as a name word follows): titles
+   and honorifics (``H``, ``Hj``, ``Haji``, ``Bapak``, ``Bpk``, ``Pak``, ``Ibu``, ``Bu``,
+   ``Sdr``, ``Sdri``, ``Saudara``, ``Dr``, ``Drs``, ``Ir``, ``Prof``, ``KH``, ``Ust`` ...).
+   ``H.`` is only an honorific there: a middle ``H.`` is an initial.
+5. Removed at the end of the name: a degree written as one dotted word (``SE.``, ``SPd.``)
+   or an unambiguous bare degree (``SPd``, ``MSi``, ``AMd`` ...). An ambiguous bare word
+   (``Se``, ``St``, ``Sh``, ``Mm``, ``Ma`` ...) is kept: it may be a name.
+6. In segments after a comma, every degree or title word is removed, bare or dotted
+   (``Ahmad, SE`` -> ``ahmad``); other words there are kept.
+7. Digits are dropped; words are joined with single spaces. An empty/NA value gives ``""``.
+
+Matching (`names_match`)
+------------------------
+Both names are normalised; an empty name matches nothing (callers decide what "no name"
+means). Otherwise the names match when one of these holds:
+
+* they are equal, or equal once spaces are removed (``Nur Hayati`` / ``Nurhayati``);
+* they have a different number of words and, spaces removed, differ by one edit
+  (optimal string alignment distance <= 1, both at least 6 letters: ``Abdul Rahman`` /
+  ``Abdurrahman``);
+* word alignment: every word of the name with fewer words (either one when equal) is
+  paired with a distinct word of the other, each pair being
+
+  - *exact*: equal after folding spelling variants of Muhammad (``Muh``, ``Moh``,
+    ``Mhd``, ``Muhamad``, ``Mochammad`` ...), ``Abd`` -> ``abdul``, ``Sitti`` -> ``siti``;
+  - *typo*: OSA distance <= 1 when the longer word has >= 5 letters, or <= 2 when both
+    have >= 8 letters (``Rizki``/``Rizky``, ``Nurhayati``/``Nurhayatih``; but
+    ``Dewi``/``Dewa`` and ``Aminah``/``Rahmah`` are not typos);
+  - *initial*: a one-letter word and a word starting with that letter (``M. Rizki``);
+
+  with at most one typo pair, and enough evidence: when both names have the same number
+  of words, at least one non-initial pair on a distinctive word; when words were left out,
+  at least one *exact* pair on a distinctive word of >= 3 letters. Common given-name
+  prefixes and Balinese/Bugis birth-order or rank names (``Muhammad``, ``Siti``, ``Nur``,
+  ``Abdul``, ``I``, ``Ni``, ``Made``, ``Wayan``, ``Putu``, ``Ketut``, ``Andi``, ``La``,
+  ``Wa`` ...) are not distinctive: ``Siti`` never matches ``Siti Aminah`` but ``Aminah``
+  does; ``Siti Aminah`` vs ``Siti Rahmah`` does not match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+import pandas as pd
+from rapidfuzz.distance import OSA
+
+__all__ = ["normalize_name", "names_match", "match_normalized", "name_tokens"]
+
+# --- Vocabulary ----------------------------------------------------------------------------------
+
+# Degrees in their dotted form, one tuple of parts per degree (lower case).
+_DEGREES_DOTTED: tuple[str, ...] = (
+    # Sarjana (S1)
+    "S.Pd.", "S.Pd.I.", "S.Pd.SD.", "S.Pd.Si.", "S.E.", "S.E.I.", "S.E.Sy.", "S.Hut.", "S.AP.",
+    "S.A.P.", "S.Kom.", "S.Sos.", "S.Sos.I.", "S.T.", "S.T.P.", "S.TP.", "S.H.", "S.H.I.", "S.IP.",
+    "S.I.P.", "S.Ag.", "S.P.", "S.Pt.", "S.Pi.", "S.Psi.", "S.Si.", "S.Kep.", "S.K.M.", "S.KM.",
+    "S.Ked.", "S.Farm.", "S.Gz.", "S.Th.", "S.Th.I.", "S.S.", "S.Hum.", "S.I.Kom.", "S.IKom.",
+    "S.Tr.", "S.ST.", "S.Stat.", "S.Ak.", "S.Sy.", "S.Kel.", "S.Pwk.", "S.Ars.", "S.Ds.", "S.Sn.",
+    "S.Mat.", "S.Fil.", "S.Fil.I.", "S.Kes.", "S.Keb.", "S.Tr.Keb.", "S.Tr.Kes.", "S.Tr.Ak.",
+    "S.Tr.T.", "S.Ikom.", "S.Kom.I.", "S.Sos.Ek.", "S.M.", "S.Ked.",
+    # Diploma
+    "A.Md.", "A.Md.Kep.", "A.Md.Keb.", "A.Md.Kom.", "A.Md.Ak.", "A.Md.Farm.", "A.Md.Kes.",
+    "A.Md.T.", "A.Md.Pi.", "A.Md.Gz.", "A.Md.Pd.", "A.Md.Par.", "A.Md.Sos.", "A.Md.P.",
+    "A.Md.Pt.", "A.Md.Hut.", "A.Md.Stat.", "A.Ma.", "A.Ma.Pd.", "A.P.", "A.Ks.",
+    # Magister (S2) and beyond
+    "M.Si.", "M.AP.", "M.A.P.", "M.Pd.", "M.Pd.I.", "M.M.", "M.Kom.", "M.Sos.", "M.H.", "M.E.",
+    "M.E.I.", "M.T.", "M.P.", "M.Ag.", "M.Hum.", "M.Kes.", "M.Sc.", "M.A.", "M.Ak.", "M.Sy.",
+    "M.IP.", "M.I.P.", "M.Psi.", "M.Kn.", "M.Farm.", "M.Stat.", "M.Eng.", "M.Ec.Dev.", "M.B.A.",
+    "M.P.A.", "M.P.H.", "M.Han.", "M.IKom.", "M.I.Kom.", "M.Th.", "M.Hut.", "M.Keb.", "M.Kep.",
+    "M.Pwk.", "M.Si.Han.", "M.Sos.I.", "M.Tr.", "M.Acc.", "M.Com.",
+    "Ph.D.", "B.Sc.", "B.A.", "Lc.", "Dipl.", "Ak.", "Dr.", "Drs.", "Dra.", "Drg.", "Ir.",
+    "Prof.",
+)
+# Titles and honorifics written before a name (lower case, without dots).
+_LEADING_WORDS = frozenset({
+    "h", "hj", "haji", "hajjah", "hajah", "kh", "ust", "ustad", "ustadz", "ustaz", "ustadzah",
+    "bapak", "bpk", "bp", "pak", "ibu", "bu", "sdr", "sdri", "sdra", "saudara", "saudari",
+    "tn", "ny", "nn", "dr", "drs", "dra", "drg", "ir", "prof",
+})
+# Leading-only titles made of two one-letter parts (K.H.).
+_LEADING_DOTTED_PAIRS = frozenset({("k", "h")})
+# Titles recognised anywhere when written with a dot (multi-letter only: "H." mid-name is an initial).
+_DOTTED_TITLES = frozenset(w for w in _LEADING_WORDS if len(w) >= 2) - {"bu", "pak", "ibu", "bapak", "haji", "saudara", "saudari"}
+
+
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(p.lower() for p in dotted.split(".") if p)
+
+
+_DEGREE_PARTS: tuple[tuple[str, ...], ...] = tuple(
+    sorted({_parts(d) for d in _DEGREES_DOTTED}, key=lambda p: (-len(p), -sum(map(len, p))))
+)
+_MULTI_PART_DEGREES = tuple(p for p in _DEGREE_PARTS if len(p) >= 2)
+# A degree's letters run together ("spd", "amdkep", "se"), plus a few certifications.
+_DEGREE_KEYS = frozenset("".join(p) for p in _DEGREE_PARTS) | {"cpa", "ca", "cfp", "mba", "phd"}
+# Bare keys that may also be a name word: removed only after a comma or when dotted.
+_AMBIGUOUS_BARE = frozenset({
+    "se", "st", "sh", "sp", "ss", "sm", "mm", "ma", "me", "mt", "mh", "mp", "ap", "ak", "ag",
+    "ba", "lc", "dr", "ir", "ama", "mak", "sak", "sei", "shi", "sip", "sag", "mag", "map",
+    "sag", "dra", "drs", "drg", "prof", "dipl", "sth", "mth", "spt", "spi", "ca", "ks", "aks",
+})
+_SAFE_BARE = _DEGREE_KEYS - _AMBIGUOUS_BARE
+
+# Spelling variants folded together before comparing words.
+_WORD_ALIASES = {
+    **dict.fromkeys(
+        ("muhammad", "muhamad", "muhammmad", "muhamamd", "mohammad", "mohamad", "mohammed",
+         "mohamed", "muhammed", "mochammad", "mochamad", "mohamat", "muchammad", "muchamad",
+         "muh", "moh", "mhd", "moch", "much", "mohd", "muhd", "mochamat", "mukhammad", "muhamat"),
+        "muhammad",
+    ),
+    "abd": "abdul", "sitti": "siti",
+}
+# Words too common to identify a person on their own.
+_GENERIC_WORDS = frozenset({
+    "muhammad", "siti", "nur", "nurul", "abdul", "bin", "binti", "al", "el", "i", "ni", "made",
+    "wayan", "putu", "nyoman", "ketut", "kadek", "komang", "gede", "luh", "gusti", "ngurah",
+    "anak", "agung", "ayu", "andi", "la", "wa", "daeng", "dg", "ida", "bagus", "ahmad",
+})
+
+# Thresholds (see module docstring).
+TYPO_MAX_DISTANCE_SHORT = 1  # OSA distance allowed between two words ...
+TYPO_MIN_LENGTH_SHORT = 5  # ... when the longer of them has at least this many letters
+TYPO_MAX_DISTANCE_LONG = 2  # OSA distance allowed ...
+TYPO_MIN_LENGTH_LONG = 8  # ... when both have at least this many letters
+JOINED_MIN_LENGTH = 6  # spaces-removed comparison needs this many letters on both sides
+EVIDENCE_MIN_LENGTH = 3  # an exact pair proving a left-out-name match needs this many letters
+
+# --- Normalisation -------------------------------------------------------------------------------
+
+_QUOTES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
+_ATOM = re.compile(r"([a-z0-9]+)(\.?)|(,)")
+_PLAIN = re.compile(r"[a-z ]*")
+
+
+class _Atom(NamedTuple):
+    text: str
+    dotted: bool
+    seg: int
+    gap: bool  # something other than a dot separates it from the previous atom
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return _QUOTES.sub("", text)
+
+
+def _atoms(text: str) -> list[_Atom]:
+    atoms: list[_Atom] = []
+    seg = 0
+    last_end = 0
+    for m in _ATOM.finditer(text):
+        if m.group(3):
+            seg += 1
+            last_end = m.end()
+            continue
+        atoms.append(_Atom(m.group(1), bool(m.group(2)), seg, m.start() > last_end or not atoms))
+        last_end = m.end()
+    return atoms
+
+
+def _seg_end(atoms: list[_Atom], i: int) -> bool:
+    """Whether atom i is the last of its comma segment."""
+    return i + 1 == len(atoms) or atoms[i + 1].seg != atoms[i].seg
+
+
+def _dotted_degree_at(atoms: list[_Atom], i: int) -> int:
+    """Number of atoms a dotted degree or title starting at i covers (0 when none)."""
+    first = atoms[i]
+    for parts in _MULTI_PART_DEGREES:
+        n = len(parts)
+        if i + n > len(atoms):
+            continue
+        window = atoms[i:i + n]
+        if any(a.text != p or a.seg != first.seg for a, p in zip(window, parts)):
+            continue
+        if not all(a.dotted for a in window[:-1]):
+            continue
+        # A spaced one-letter part ("S. E.") only ends a segment, so initials survive.
+        if any(a.gap and len(a.text) == 1 for a in window[1:]) and not _seg_end(atoms, i + n - 1):
+            continue
+        return n
+    if first.dotted and first.text in _DOTTED_TITLES:
+        return 1
+    if first.dotted and first.text in _DEGREE_KEYS and len(first.text) >= 2 and first.text in {
+        "".join(p) for p in _DEGREE_PARTS if len(p) == 1
+    }:
+        return 1  # "Dr.", "Lc.", "Ak.", "Dipl." ...
+    return 0
+
+
+@lru_cache(maxsize=262_144)
+def _normalize(text: str) -> str:
+    folded = _fold(text)
+    if _PLAIN.fullmatch(folded):
+        words = folded.split()
+        # Fast path: no dots or commas, only leading honorifics and trailing bare degrees.
+        start = 0
+        while start < len(words) - 1 and words[start] in _LEADING_WORDS:
+            start += 1
+        end = len(words)
+        while end - 1 > start and words[end - 1] in _SAFE_BARE:
+            end -= 1
+        return " ".join(words[start:end])
+
+    atoms = _atoms(folded)
+    keep = [True] * len(atoms)
+    # 3. dotted degrees and dotted titles anywhere
+    i = 0
+    while i < len(atoms):
+        n = _dotted_degree_at(atoms, i)
+        if n:
+            for k in range(i, i + n):
+                keep[k] = False
+            i += n
+        else:
+            i += 1
+    head = [k for k, a in enumerate(atoms) if a.seg == 0]
+    # 4. leading titles and honorifics (a name word must follow)
+    pos = 0
+    while pos < len(head):
+        k = head[pos]
+        a = atoms[k]
+        if keep[k]:
+            pair = (a.text, atoms[k + 1].text) if k + 1 < len(atoms) else None
+            if a.dotted and pair in _LEADING_DOTTED_PAIRS and atoms[k + 1].seg == 0:
+                if not any(keep[j] for j in head[pos + 2:]):
+                    break
+                keep[k] = keep[k + 1] = False
+                pos += 2
+                continue
+            if a.text not in _LEADING_WORDS or not any(keep[j] for j in head[pos + 1:]):
+                break
+            keep[k] = False
+        pos += 1
+    # 5. trailing degrees in the name segment (one remaining name word is never removed)
+    for pos in range(len(head) - 1, -1, -1):
+        k = head[pos]
+        if not keep[k]:
+            continue
+        a = atoms[k]
+        is_degree = a.text in _SAFE_BARE or (a.dotted and a.text in _DEGREE_KEYS)
+        if not is_degree or not any(keep[j] for j in head[:pos]):
+            break
+        keep[k] = False
+    # 6. every degree or title word after a comma
+    for k, a in enumerate(atoms):
+        if a.seg > 0 and keep[k] and (a.text in _DEGREE_KEYS or a.text in _LEADING_WORDS):
+            keep[k] = False
+    words = (re.sub(r"[0-9]+", "", a.text) for k, a in enumerate(atoms) if keep[k])
+    return " ".join(w for w in words if w)
+
+
+def normalize_name(text: object) -> str:
+    """Comparable form of a person's name: folded, without degrees, honorifics, punctuation."""
+    if text is None or text is pd.NA or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return _normalize(str(text))
+
+
+# --- Matching --------------------------------------------------------------------------------------
+
+
+def name_tokens(normalized: str) -> list[str]:
+    """Words of a normalised name with spelling variants folded (Muh. -> muhammad, ...)."""
+    return [_WORD_ALIASES.get(w, w) for w in normalized.split()]
+
+
+def _is_typo(x: str, y: str) -> bool:
+    longest = max(len(x), len(y))
+    if longest < TYPO_MIN_LENGTH_SHORT:
+        return False
+    limit = TYPO_MAX_DISTANCE_LONG if min(len(x), len(y)) >= TYPO_MIN_LENGTH_LONG else TYPO_MAX_DISTANCE_SHORT
+    if abs(len(x) - len(y)) > limit:
+        return False
+    return OSA.distance(x, y, score_cutoff=limit) <= limit
+
+
+def _is_initial(x: str, y: str) -> bool:
+    return (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
+
+
+@lru_cache(maxsize=262_144)
+def match_normalized(a: str, b: str) -> bool:
+    """`names_match` for two already normalised names (see the module docstring)."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    ta, tb = name_tokens(a), name_tokens(b)
+    if ta == tb:
+        return True
+    ja, jb = "".join(ta), "".join(tb)
+    if ja == jb:
+        return True
+    if (
+        len(ta) != len(tb)
+        and min(len(ja), len(jb)) >= JOINED_MIN_LENGTH
+        and OSA.distance(ja, jb, score_cutoff=1) <= 1
+    ):
+        return True
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    free = list(range(len(long_)))
+    kinds: list[tuple[str, str]] = []  # (kind, word) for each word of `short`
+    pending = list(short)
+    for kind, test in (("exact", str.__eq__), ("typo", _is_typo), ("initial", _is_initial)):
+        still = []
+        for word in pending:
+            for j in free:
+                if test(word, long_[j]):
+                    free.remove(j)
+                    kinds.append((kind, long_[j] if kind == "initial" else word))
+                    break
+            else:
+                still.append(word)
+        pending = still
+    if pending:
+        return False
+    if sum(k == "typo" for k, _ in kinds) > 1:
+        return False
+    if len(ta) == len(tb):
+        return any(k != "initial" and w not in _GENERIC_WORDS for k, w in kinds)
+    return any(
+        k == "exact" and w not in _GENERIC_WORDS and len(w) >= EVIDENCE_MIN_LENGTH for k, w in kinds
+    )
+
+
+def names_match(a: object, b: object) -> bool:
+    """Whether two typed names are the same person; an empty name matches nothing."""
+    return match_normalized(normalize_name(a), normalize_name(b))

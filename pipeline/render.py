@@ -1,0 +1,382 @@
+"""Executes notebooks with papermill, exports HTML and PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import bleach
+from bs4 import BeautifulSoup
+import nbformat
+from bleach.css_sanitizer import CSSSanitizer
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+
+from pipeline import config
+from pipeline.errors import ReportError
+
+__all__ = [
+    "execute_notebook",
+    "notebook_html",
+    "html_to_pdf",
+    "render_report",
+    "css_string",
+    "page_css",
+]
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_NAME = "laporan"
+# Cell tags notebook authors can use (Jupyter Book convention).
+REMOVE_CELL_TAG = "remove-cell"
+REMOVE_OUTPUT_TAG = "remove-output"
+
+PAGE_MARGINS = "18mm 15mm 16mm 15mm"  # top right bottom left; the headers sit in the top margin
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool) -> None:
+    """Write through `write(fileobj)` into a temp file next to `path`, then os.replace it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- execute
+
+
+def _template_cell_number(template: Path, source: str, fallback: int) -> int:
+    """1-based position of the failing cell in the template (papermill adds an injected cell)."""
+    try:
+        nb = nbformat.read(template, as_version=4)
+    except Exception:  # noqa: BLE001 - only used to improve a message
+        return fallback
+    for i, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type == "code" and cell.source == source:
+            return i
+    return fallback
+
+
+def execute_notebook(
+    template: Path,
+    output: Path,
+    parameters: dict,
+    *,
+    cwd: Path | None = None,
+    kernel_name: str = config.KERNEL_NAME,
+    log_output: bool = False,
+) -> nbformat.NotebookNode:
+    """Run `template` with `parameters` injected after its `parameters`-tagged cell.
+
+    The executed notebook is written (atomically) to `output` and returned. When a cell raises,
+    the partly executed notebook is kept as `<output stem>.failed.ipynb` and a ReportError names
+    the notebook, the cell (1-based position in the template, and its In [n]) and the exception.
+    """
+    import papermill
+    from papermill.exceptions import PapermillException, PapermillExecutionError
+
+    template, output = Path(template), Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".ipynb")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            nb = papermill.execute_notebook(
+                str(template),
+                str(tmp),
+                parameters=dict(parameters),
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=log_output,
+                cwd=str(cwd) if cwd is not None else None,
+            )
+        except PapermillExecutionError as exc:
+            failed = output.with_name(f"{output.stem}.failed.ipynb")
+            if tmp.exists() and tmp.stat().st_size:
+                os.replace(tmp, failed)
+                kept = f" of {failed}"
+            else:
+                kept = ""
+            cell = _template_cell_number(template, exc.source, exc.cell_index + 1)
+            evalue = str(exc.evalue).strip().splitlines()
+            first_line = evalue[0] if evalue else ""
+            raise ReportError(
+                f"notebook {template.name} failed in cell {cell}: {exc.ename}: {first_line}"
+                f" (In [{exc.exec_count}]{kept})"
+            ) from None
+        except (PapermillException, RuntimeError, TimeoutError) as exc:
+            # Missing kernel, dead kernel, cell timeout, bad parameters ...
+            message = str(exc).strip().splitlines()
+            raise ReportError(
+                f"notebook {template.name} could not be executed: "
+                f"{type(exc).__name__}: {message[0] if message else ''}"
+            ) from None
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return nb
+
+
+# --------------------------------------------------------------------------- HTML
+
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+# Characters kept as they are inside a CSS string; everything else becomes a \HHHHHH escape,
+# which also keeps "</style>", quotes and backslashes from breaking out of the string/element.
+_CSS_SAFE = re.compile(r"[\w ,.:;()/+%#@!?=-]", re.UNICODE)
+
+
+def css_string(text: str) -> str:
+    """`text` as a quoted CSS string that is safe inside a <style> element.
+
+    Whitespace runs (newlines, tabs) collapse to one space: a running header is one line.
+    """
+    text = " ".join(str(text).split())
+    out = []
+    for ch in text:
+        if _CSS_SAFE.fullmatch(ch) and ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):06x}")  # exactly 6 hex digits: no terminator needed
+    return '"' + "".join(out) + '"'
+
+
+def page_css(header_left: str, header_right: str) -> str:
+    """The per-report @page rule: A4, running headers, "Halaman x dari y" footer."""
+    margin_box = "font-size: 8pt; color: #555;"
+    return (
+        "@page {\n"
+        f"  size: A4;\n  margin: {PAGE_MARGINS};\n"
+        f"  @top-left {{ content: {css_string(header_left)}; {margin_box} }}\n"
+        f"  @top-right {{ content: {css_string(header_right)}; {margin_box} }}\n"
+        '  @bottom-center { content: "Halaman " counter(page) " dari " counter(pages); '
+        f"{margin_box} }}\n"
+        "}\n"
+    )
+
+
+# Defence in depth for text/html and Markdown outputs (names in tables are untrusted): an
+# allow-list that keeps what reports use (tables, charts, headings, links, simple markup).
+# Anything else (script, style, iframe, form, on* handlers ...) is escaped, so it shows as text.
+_ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd",
+        "del", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+        "h6", "hr", "i", "img", "ins", "li", "mark", "ol", "p", "pre", "s", "small", "span",
+        "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    }
+)
+_COMMON_ATTRS = {"class", "id", "title", "lang", "style"}
+_TABLE_ATTRS = {"colspan", "rowspan", "align", "valign", "border", "scope"}
+_ALLOWED_CSS = [
+    "text-align", "vertical-align", "color", "background-color", "font-weight", "font-style",
+    "white-space", "width", "min-width", "max-width",
+]
+_DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name in _COMMON_ATTRS:
+        return True
+    if tag in {"table", "td", "th", "tr", "thead", "tbody", "tfoot", "col", "colgroup"}:
+        return name in _TABLE_ATTRS
+    if tag == "a":
+        if name == "href":
+            scheme = urlsplit(value.strip()).scheme.lower()
+            return scheme in {"", "http", "https", "mailto"}
+        return False
+    if tag == "img":
+        if name == "src":
+            return bool(_DATA_IMAGE.match(value.strip()))  # embedded images only
+        return name in {"alt", "width", "height"}
+    return False
+
+
+_CSS_SANITIZER = CSSSanitizer(allowed_css_properties=_ALLOWED_CSS)
+
+
+def clean_html(html: Any) -> str:
+    """Sanitise an HTML fragment from a notebook (used as nbconvert's `clean_html` filter).
+
+    <script> and <style> elements are dropped with their content (pandas' DataFrame HTML carries
+    a <style scoped> block; our stylesheet styles tables instead); other markup outside the
+    allow-list is escaped and shows as text.
+    """
+    text = html.decode() if isinstance(html, bytes) else str(html)
+    if re.search(r"<\s*(script|style)", text, re.IGNORECASE):
+        soup = BeautifulSoup(text, "html.parser")
+        for element in soup(["script", "style"]):
+            element.decompose()
+        text = str(soup)
+    return bleach.clean(
+        text,
+        tags=_ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols={"http", "https", "mailto", "data"},
+        css_sanitizer=_CSS_SANITIZER,
+        strip=False,
+        strip_comments=True,
+    )
+
+
+class _ReportExporter(HTMLExporter):
+    """HTMLExporter with our template and our (wider) sanitiser allow-list."""
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("clean_html", clean_html)
+
+
+_exporter: _ReportExporter | None = None
+_exporter_lock = threading.Lock()
+
+
+def _get_exporter() -> _ReportExporter:
+    """One exporter per process: building it (Jinja env, template lookup) is the slow part."""
+    global _exporter
+    if _exporter is None:
+        c = Config()
+        c.TagRemovePreprocessor.enabled = True
+        c.TagRemovePreprocessor.remove_cell_tags = {REMOVE_CELL_TAG}
+        c.TagRemovePreprocessor.remove_all_outputs_tags = {REMOVE_OUTPUT_TAG}
+        c.CoalesceStreamsPreprocessor.enabled = True
+        _exporter = _ReportExporter(
+            config=c,
+            template_name=TEMPLATE_NAME,
+            extra_template_basedirs=[str(config.TEMPLATES_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            exclude_anchor_links=True,
+            embed_images=True,
+            sanitize_html=True,
+        )
+    return _exporter
+
+
+def notebook_html(
+    nb: nbformat.NotebookNode,
+    *,
+    title: str,
+    header_left: str,
+    header_right: str,
+    lang: str = "id",
+) -> str:
+    """A complete standalone HTML page of the notebook's outputs; the same page goes to PDF."""
+    if not _LANG_RE.match(lang):
+        raise ValueError(f"not a language tag: {lang!r}")
+    resources = {
+        "laporan": {
+            "lang": lang,
+            "title": " ".join(str(title).split()),
+            "page_css": page_css(header_left, header_right),
+        }
+    }
+    with _exporter_lock:
+        exporter = _get_exporter()
+        # The exporter's preprocessors edit cells in place: give them a copy.
+        body, _ = exporter.from_notebook_node(nbformat.from_dict(nb), resources=resources)
+    return body
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def _url_fetcher(base_url: Path | None):
+    """WeasyPrint fetcher: data: URLs always; file: URLs only inside `base_url`; no network."""
+    from weasyprint.urls import URLFetcher
+
+    root = Path(base_url).resolve() if base_url is not None else None
+
+    class _Fetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file" and root is not None:
+                target = Path(unquote(parts.path)).resolve()
+                if target.is_relative_to(root):
+                    return super().fetch(url, headers)
+            raise ValueError(f"resource not allowed in reports: {url[:80]}")
+
+    return _Fetcher(allowed_protocols={"data", "file"}, allow_redirects=False)
+
+
+def render_document(html: str, *, base_url: Path | None = None):
+    """Lay the page out with WeasyPrint (print media); returns the weasyprint Document."""
+    import weasyprint
+
+    base = Path(base_url).resolve() if base_url is not None else None
+    doc = weasyprint.HTML(
+        string=html,
+        base_url=(base.as_uri() + "/") if base is not None else None,
+        url_fetcher=_url_fetcher(base),
+        media_type="print",
+    )
+    return doc.render()
+
+
+def html_to_pdf(html: str, pdf_path: Path, *, base_url: Path | None = None) -> int:
+    """Write the PDF of `html` atomically to `pdf_path`; return its number of pages."""
+    document = render_document(html, base_url=base_url)
+    _atomic_write(Path(pdf_path), lambda f: document.write_pdf(target=f), binary=True)
+    return len(document.pages)
+
+
+# --------------------------------------------------------------------------- one report
+
+
+def render_report(
+    template: Path,
+    out_dir: Path,
+    parameters: dict,
+    *,
+    title: str,
+    header_left: str,
+    header_right: str,
+) -> dict:
+    """Execute `template` into out_dir/report.ipynb, then write report.html and report.pdf.
+
+    Returns {"ipynb", "html", "pdf": Path, "pages": int, "seconds": {"execute", "html", "pdf",
+    "total"}}. Raises ReportError when the notebook fails.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {name: out_dir / f"report.{name}" for name in ("ipynb", "html", "pdf")}
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+
+    t = time.perf_counter()
+    nb = execute_notebook(Path(template), paths["ipynb"], parameters, cwd=None)
+    seconds["execute"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    html = notebook_html(nb, title=title, header_left=header_left, header_right=header_right)
+    _atomic_write(paths["html"], lambda f: f.write(html), binary=False)
+    seconds["html"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    pages = html_to_pdf(html, paths["pdf"], base_url=out_dir)
+    seconds["pdf"] = time.perf_counter() - t
+
+    seconds["total"] = time.perf_counter() - start
+    return {**paths, "pages": pages, "seconds": {k: round(v, 3) for k, v in seconds.items()}}

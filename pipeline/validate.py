@@ -1,0 +1,236 @@
+"""Runs the Great Expectations suites in expectations/ and quarantines roster rows with a reason.
+
+Each suite is a GX 1.x ExpectationSuite stored as JSON. Every expectation carries
+`meta.severity` (`critical` or `warning`) and, for critical ones that quarantine rows,
+`meta.reason` (the contract's reason code). Results are kept row by row (`source_row`), so
+the validation page and the reports can say which rows failed which expectation.
+
+Great Expectations is imported lazily: it costs seconds to import and is needed once per
+task, never in a report notebook.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+from .errors import ValidationFailed
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+log = logging.getLogger(__name__)
+
+CHECK_COLUMNS = ["suite", "expectation", "column", "severity", "reason", "description", "success",
+                 "element_count", "unexpected_count"]
+FAILURE_COLUMNS = ["suite", "source_row", "expectation", "column", "severity", "reason", "value"]
+
+
+@dataclass
+class SuiteResult:
+    """Outcome of one suite on one frame."""
+
+    suite: str
+    checks: pd.DataFrame  # one row per expectation (CHECK_COLUMNS)
+    failures: pd.DataFrame  # one row per failing (row, expectation) (FAILURE_COLUMNS)
+    gx_result: dict = field(repr=False, default_factory=dict)  # the raw GX validation result
+
+    @property
+    def critical_ok(self) -> bool:
+        crit = self.checks[self.checks["severity"] == "critical"]
+        return bool(crit["success"].all())
+
+
+def load_suite_spec(name: str, directory: Path = config.EXPECTATIONS_DIR) -> dict:
+    path = Path(directory) / f"{name}.json"
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+_CONTEXT = None
+
+
+def _context():
+    """One ephemeral GX context per process, progress bars off."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        _CONTEXT = gx.get_context(mode="ephemeral")
+        _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return _CONTEXT
+
+
+def _gx_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy GX can evaluate: pandas NA-aware dtypes become object with None."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        s = df[col]
+        if isinstance(s.dtype, pd.StringDtype) or str(s.dtype) in ("Int64", "boolean", "Float64", "str"):
+            out[col] = s.astype(object).where(s.notna(), None)
+        else:
+            out[col] = s
+    return out
+
+
+def run_suite(name: str, df: pd.DataFrame, directory: Path = config.EXPECTATIONS_DIR) -> SuiteResult:
+    """Validate `df` (which has a `source_row` column) against suite `name`."""
+    import great_expectations as gx
+
+    spec = load_suite_spec(name, directory)
+    ctx = _context()
+    source = ctx.data_sources.add_or_update_pandas(f"absensi-{name}")
+    asset_names = {a.name for a in source.assets}
+    asset = source.get_asset(name) if name in asset_names else source.add_dataframe_asset(name=name)
+    try:
+        batch_def = asset.get_batch_definition("whole")
+    except (KeyError, LookupError, ValueError):
+        batch_def = asset.add_batch_definition_whole_dataframe("whole")
+    suite = gx.ExpectationSuite(**spec)
+    batch = batch_def.get_batch(batch_parameters={"dataframe": _gx_frame(df)})
+    result = batch.validate(
+        suite,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"],
+                       "return_unexpected_index_query": False},
+    )
+    checks, failures = [], []
+    for res in result.results:
+        cfg = res.expectation_config
+        meta = cfg.meta or {}
+        column = cfg.kwargs.get("column", "")
+        row = {
+            "suite": name, "expectation": cfg.type, "column": column,
+            "severity": meta.get("severity", "warning"), "reason": meta.get("reason", ""),
+            "description": meta.get("description", ""), "success": bool(res.success),
+            "element_count": int(res.result.get("element_count", len(df)) or 0),
+            "unexpected_count": int(res.result.get("unexpected_count", 0) or 0),
+        }
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            raise ValidationFailed(
+                f"expectation {cfg.type} on column {column!r} of suite {name!r} could not run: "
+                f"{res.exception_info.get('exception_message')}"
+            )
+        checks.append(row)
+        for item in res.result.get("unexpected_index_list") or []:
+            failures.append({
+                "suite": name, "source_row": int(item["source_row"]), "expectation": cfg.type,
+                "column": column, "severity": row["severity"], "reason": row["reason"],
+                "value": "" if item.get(column) is None or pd.isna(item.get(column)) else str(item.get(column)),
+            })
+    checks_df = pd.DataFrame(checks, columns=CHECK_COLUMNS)
+    failures_df = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
+    failures_df = failures_df.sort_values(["source_row", "expectation", "column"], kind="stable").reset_index(drop=True)
+    return SuiteResult(name, checks_df, failures_df, result.to_json_dict())
+
+
+def quarantine_reasons(df: pd.DataFrame, result: SuiteResult) -> pd.Series:
+    """Per row of `df`: the first critical reason (suite order) it failed, else NA."""
+    reasons = pd.Series(pd.NA, index=df.index, dtype="string")
+    by_row = pd.Series(df.index, index=df["source_row"].to_numpy())
+    crit = result.checks[(result.checks["severity"] == "critical") & (result.checks["reason"] != "")]
+    for reason in crit["reason"]:  # suite order = precedence
+        rows = result.failures.loc[result.failures["reason"] == reason, "source_row"]
+        idx = by_row.loc[rows.to_numpy()].to_numpy()
+        target = reasons.loc[idx]
+        reasons.loc[idx] = target.fillna(reason)
+    return reasons
+
+
+def validate_roster(roster: pd.DataFrame, *, strict: bool = False) -> tuple[pd.DataFrame, SuiteResult]:
+    """Add `quarantine_reason` to the roster. With strict, any quarantined row is an error."""
+    result = run_suite("roster", roster)
+    out = roster.copy()
+    out["quarantine_reason"] = quarantine_reasons(roster, result)
+    n_bad = int(out["quarantine_reason"].notna().sum())
+    if strict and n_bad:
+        counts = out["quarantine_reason"].value_counts().sort_index()
+        detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
+        raise ValidationFailed(
+            f"--strict: {n_bad} roster row(s) quarantined ({detail}); see tables/roster_quarantine.csv"
+        )
+    return out, result
+
+
+def validate_village_media(media: pd.DataFrame) -> tuple[pd.DataFrame, SuiteResult]:
+    result = run_suite("village_media", media)
+    out = media.copy()
+    out["quarantine_reason"] = quarantine_reasons(media, result)
+    return out, result
+
+
+def validate_responses(responses: pd.DataFrame) -> SuiteResult:
+    """Warnings on the raw form export; rows are never dropped here (resolve decides outcomes)."""
+    return run_suite("responses", responses)
+
+
+def gate_checked_responses(checked: pd.DataFrame, n_input: int) -> SuiteResult:
+    """Gate after resolution: count in = count out, one outcome each, one counted row per TPP."""
+    counted = checked["outcome"].isin(["counted", "recovered"])
+    frame = pd.DataFrame({
+        "source_row": checked["source_row"],
+        "outcome": checked["outcome"],
+        "counted_id": checked["nomor_absen"].where(counted),
+        "counted_on_time": checked["on_time"].where(counted, False),
+    })
+    result = run_suite("responses_checked", frame)
+    problems = []
+    if len(checked) != n_input:
+        problems.append(f"{n_input} rows in, {len(checked)} rows out")
+    if not result.critical_ok:
+        bad = result.checks[(result.checks["severity"] == "critical") & ~result.checks["success"]]
+        problems += [f"{r.expectation}({r.column}): {r.unexpected_count} rows" for r in bad.itertuples()]
+    if problems:
+        raise ValidationFailed("resolution output failed its gate: " + "; ".join(problems))
+    return result
+
+
+def results_frames(results: list[SuiteResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All checks and all row-level failures of several suites, for tables/."""
+    checks = pd.concat([r.checks for r in results], ignore_index=True) if results else pd.DataFrame(columns=CHECK_COLUMNS)
+    fails = [r.failures for r in results if len(r.failures)]
+    failures = pd.concat(fails, ignore_index=True) if fails else pd.DataFrame(columns=FAILURE_COLUMNS)
+    return checks, failures
+
+
+def validation_page(results: list[SuiteResult], *, task_id: str, max_rows: int = 200) -> str:
+    """A standalone, escaped HTML page built from the validation results (like GX Data Docs)."""
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">",
+        f"<title>Validasi data: {e(task_id)}</title>",
+        "<style>body{font-family:'DejaVu Sans',sans-serif;font-size:13px;margin:2em;max-width:1100px}"
+        "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}"
+        ".ok{color:#1a7f37}.fail{color:#b42318;font-weight:bold}.warn{color:#9a6700;font-weight:bold}</style></head><body>",
+        f"<h1>Hasil validasi data: {e(task_id)}</h1>",
+        "<p>Dibuat dari hasil Great Expectations (suite di folder <code>expectations/</code>). "
+        "Ekspektasi <b>kritis</b> mengkarantina baris dengan alasan; ekspektasi <b>peringatan</b> hanya dilaporkan. "
+        "Tidak ada baris yang dibuang.</p>",
+    ]
+    for res in results:
+        parts.append(f"<h2>Suite: {e(res.suite)}</h2><table><thead><tr><th>Ekspektasi</th><th>Kolom</th>"
+                     "<th>Tingkat</th><th>Alasan</th><th>Keterangan</th><th>Hasil</th><th>Baris gagal</th>"
+                     "<th>Baris diperiksa</th></tr></thead><tbody>")
+        for r in res.checks.itertuples():
+            cls = "ok" if r.success else ("fail" if r.severity == "critical" else "warn")
+            label = "lulus" if r.success else "gagal"
+            parts.append(f"<tr><td>{e(r.expectation)}</td><td>{e(str(r.column))}</td><td>{e(r.severity)}</td>"
+                         f"<td>{e(r.reason)}</td><td>{e(r.description)}</td><td class=\"{cls}\">{label}</td>"
+                         f"<td>{r.unexpected_count}</td><td>{r.element_count}</td></tr>")
+        parts.append("</tbody></table>")
+        if len(res.failures):
+            shown = res.failures.head(max_rows)
+            parts.append(f"<h3>Baris yang gagal ({len(res.failures)}; {len(shown)} pertama)</h3><table><thead><tr>"
+                         "<th>Baris sumber</th><th>Ekspektasi</th><th>Kolom</th><th>Nilai</th></tr></thead><tbody>")
+            for r in shown.itertuples():
+                parts.append(f"<tr><td>{r.source_row}</td><td>{e(r.expectation)}</td><td>{e(str(r.column))}</td>"
+                             f"<td>{e(str(r.value))}</td></tr>")
+            parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
