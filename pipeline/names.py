@@ -13,10 +13,11 @@ Normalisation (`normalize_name`)
    of one-letter parts such as ``S.E.``/``S.T.``/``S.H.`` may be spaced (``S. E.``) only at
    the end of its segment, so initials like ``S. T. Rahman`` survive) and multi-letter titles
    written with a dot (``Dr.``, ``Drs.``, ``Ir.``, ``Prof.``, ``Hj.``, ``Bpk.``, ``Sdr.`` ...).
-4. Removed at the start of the name (bare or dotted, as long as a name word follows): titles
+4. Removed at the start of the name (bare or dotted): titles
    and honorifics (``H``, ``Hj``, ``Haji``, ``Bapak``, ``Bpk``, ``Pak``, ``Ibu``, ``Bu``,
    ``Sdr``, ``Sdri``, ``Saudara``, ``Dr``, ``Drs``, ``Ir``, ``Prof``, ``KH``, ``Ust`` ...).
-   ``H.`` is only an honorific there: a middle ``H.`` is an initial.
+   ``H.`` is only an honorific there: a middle ``H.`` is an initial. A "name" made only of
+   such words (``Ibu``, ``Bapak``) normalises to ``""``, i.e. no name.
 5. Removed at the end of the name: a degree written as one dotted word (``SE.``, ``SPd.``)
    or an unambiguous bare degree (``SPd``, ``MSi``, ``AMd`` ...). An ambiguous bare word
    (``Se``, ``St``, ``Sh``, ``Mm``, ``Ma`` ...) is kept: it may be a name.
@@ -38,9 +39,10 @@ means). Otherwise the names match when one of these holds:
 
   - *exact*: equal after folding spelling variants of Muhammad (``Muh``, ``Moh``,
     ``Mhd``, ``Muhamad``, ``Mochammad`` ...), ``Abd`` -> ``abdul``, ``Sitti`` -> ``siti``;
-  - *typo*: OSA distance <= 1 when the longer word has >= 5 letters, or <= 2 when both
-    have >= 8 letters (``Rizki``/``Rizky``, ``Nurhayati``/``Nurhayatih``; but
-    ``Dewi``/``Dewa`` and ``Aminah``/``Rahmah`` are not typos);
+  - *typo*: same first letter and OSA distance (edits incl. adjacent swaps) <= 1 when the
+    longer word has >= 5 letters, or <= 2 when both have >= 8 letters (``Rizki``/``Rizky``,
+    ``Yusuf``/``Yusup``, ``Nurhayati``/``Nurhayatih``; but ``Dewi``/``Dewa``,
+    ``Agus``/``Bagus`` and ``Aminah``/``Rahmah`` are not typos);
   - *initial*: a one-letter word and a word starting with that letter (``M. Rizki``);
 
   with at most one typo pair, and enough evidence: when both names have the same number
@@ -108,7 +110,12 @@ def _parts(dotted: str) -> tuple[str, ...]:
 _DEGREE_PARTS: tuple[tuple[str, ...], ...] = tuple(
     sorted({_parts(d) for d in _DEGREES_DOTTED}, key=lambda p: (-len(p), -sum(map(len, p))))
 )
-_MULTI_PART_DEGREES = tuple(p for p in _DEGREE_PARTS if len(p) >= 2)
+# Multi-part degrees by their first part, longest first (so "s.pd.i" is tried before "s.pd").
+_MULTI_PART_DEGREES: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _p in _DEGREE_PARTS:
+    if len(_p) >= 2:
+        _MULTI_PART_DEGREES[_p[0]] = _MULTI_PART_DEGREES.get(_p[0], ()) + (_p,)
+_SINGLE_PART_DEGREES = frozenset(p[0] for p in _DEGREE_PARTS if len(p) == 1)
 # A degree's letters run together ("spd", "amdkep", "se"), plus a few certifications.
 _DEGREE_KEYS = frozenset("".join(p) for p in _DEGREE_PARTS) | {"cpa", "ca", "cfp", "mba", "phd"}
 # Bare keys that may also be a name word: removed only after a comma or when dotted.
@@ -159,6 +166,9 @@ class _Atom(NamedTuple):
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        text = text.lower()
+        return _QUOTES.sub("", text) if "'" in text or "`" in text else text
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return _QUOTES.sub("", text)
@@ -186,7 +196,7 @@ def _seg_end(atoms: list[_Atom], i: int) -> bool:
 def _dotted_degree_at(atoms: list[_Atom], i: int) -> int:
     """Number of atoms a dotted degree or title starting at i covers (0 when none)."""
     first = atoms[i]
-    for parts in _MULTI_PART_DEGREES:
+    for parts in _MULTI_PART_DEGREES.get(first.text, ()) if first.dotted else ():
         n = len(parts)
         if i + n > len(atoms):
             continue
@@ -201,9 +211,7 @@ def _dotted_degree_at(atoms: list[_Atom], i: int) -> int:
         return n
     if first.dotted and first.text in _DOTTED_TITLES:
         return 1
-    if first.dotted and first.text in _DEGREE_KEYS and len(first.text) >= 2 and first.text in {
-        "".join(p) for p in _DEGREE_PARTS if len(p) == 1
-    }:
+    if first.dotted and first.text in _SINGLE_PART_DEGREES:
         return 1  # "Dr.", "Lc.", "Ak.", "Dipl." ...
     return 0
 
@@ -213,9 +221,9 @@ def _normalize(text: str) -> str:
     folded = _fold(text)
     if _PLAIN.fullmatch(folded):
         words = folded.split()
-        # Fast path: no dots or commas, only leading honorifics and trailing bare degrees.
+        # Fast path (no dots or commas): leading honorifics and trailing bare degrees only.
         start = 0
-        while start < len(words) - 1 and words[start] in _LEADING_WORDS:
+        while start < len(words) and words[start] in _LEADING_WORDS:
             start += 1
         end = len(words)
         while end - 1 > start and words[end - 1] in _SAFE_BARE:
@@ -235,7 +243,7 @@ def _normalize(text: str) -> str:
         else:
             i += 1
     head = [k for k, a in enumerate(atoms) if a.seg == 0]
-    # 4. leading titles and honorifics (a name word must follow)
+    # 4. leading titles and honorifics
     pos = 0
     while pos < len(head):
         k = head[pos]
@@ -243,12 +251,10 @@ def _normalize(text: str) -> str:
         if keep[k]:
             pair = (a.text, atoms[k + 1].text) if k + 1 < len(atoms) else None
             if a.dotted and pair in _LEADING_DOTTED_PAIRS and atoms[k + 1].seg == 0:
-                if not any(keep[j] for j in head[pos + 2:]):
-                    break
                 keep[k] = keep[k + 1] = False
                 pos += 2
                 continue
-            if a.text not in _LEADING_WORDS or not any(keep[j] for j in head[pos + 1:]):
+            if a.text not in _LEADING_WORDS:
                 break
             keep[k] = False
         pos += 1
@@ -287,7 +293,7 @@ def name_tokens(normalized: str) -> list[str]:
 
 def _is_typo(x: str, y: str) -> bool:
     longest = max(len(x), len(y))
-    if longest < TYPO_MIN_LENGTH_SHORT:
+    if longest < TYPO_MIN_LENGTH_SHORT or x[0] != y[0]:
         return False
     limit = TYPO_MAX_DISTANCE_LONG if min(len(x), len(y)) >= TYPO_MIN_LENGTH_LONG else TYPO_MAX_DISTANCE_SHORT
     if abs(len(x) - len(y)) > limit:
@@ -319,6 +325,9 @@ def match_normalized(a: str, b: str) -> bool:
     ):
         return True
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    # Every kind of pair shares the first letter: a cheap way to reject most non-matches.
+    if not {w[0] for w in short} <= {w[0] for w in long_}:
+        return False
     free = list(range(len(long_)))
     kinds: list[tuple[str, str]] = []  # (kind, word) for each word of `short`
     pending = list(short)

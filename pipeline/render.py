@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import tempfile
@@ -14,9 +13,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import bleach
-from bs4 import BeautifulSoup
 import nbformat
 from bleach.css_sanitizer import CSSSanitizer
+from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
@@ -32,8 +31,6 @@ __all__ = [
     "page_css",
 ]
 
-log = logging.getLogger(__name__)
-
 TEMPLATE_NAME = "laporan"
 # Cell tags notebook authors can use (Jupyter Book convention).
 REMOVE_CELL_TAG = "remove-cell"
@@ -42,6 +39,11 @@ REMOVE_OUTPUT_TAG = "remove-output"
 PAGE_MARGINS = "18mm 15mm 16mm 15mm"  # top right bottom left; the headers sit in the top margin
 
 # --------------------------------------------------------------------------- atomic writes
+
+# mkstemp creates 0600 files; published reports get the usual mode (0666 minus the umask).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
 
 
 def _atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool) -> None:
@@ -54,6 +56,7 @@ def _atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool) -> 
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -75,6 +78,16 @@ def _template_cell_number(template: Path, source: str, fallback: int) -> int:
     return fallback
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _one_line(text: Any, limit: int = 500) -> str:
+    """An exception text as one line for the operator: no colours, no line breaks, bounded."""
+    lines = [" ".join(line.split()) for line in _ANSI.sub("", str(text)).splitlines()]
+    joined = " | ".join(line for line in lines if line)
+    return joined if len(joined) <= limit else joined[: limit - 1] + "…"
+
+
 def execute_notebook(
     template: Path,
     output: Path,
@@ -91,10 +104,14 @@ def execute_notebook(
     the notebook, the cell (1-based position in the template, and its In [n]) and the exception.
     """
     import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
     from papermill.exceptions import PapermillException, PapermillExecutionError
 
     template, output = Path(template), Path(output)
+    if not template.is_file():
+        raise ReportError(f"notebook template not found: {template}")
     output.parent.mkdir(parents=True, exist_ok=True)
+    failed = output.with_name(f"{output.stem}.failed.ipynb")
     fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".ipynb")
     os.close(fd)
     tmp = Path(tmp_name)
@@ -110,27 +127,27 @@ def execute_notebook(
                 cwd=str(cwd) if cwd is not None else None,
             )
         except PapermillExecutionError as exc:
-            failed = output.with_name(f"{output.stem}.failed.ipynb")
             if tmp.exists() and tmp.stat().st_size:
                 os.replace(tmp, failed)
                 kept = f" of {failed}"
             else:
                 kept = ""
             cell = _template_cell_number(template, exc.source, exc.cell_index + 1)
-            evalue = str(exc.evalue).strip().splitlines()
-            first_line = evalue[0] if evalue else ""
-            raise ReportError(
-                f"notebook {template.name} failed in cell {cell}: {exc.ename}: {first_line}"
-                f" (In [{exc.exec_count}]{kept})"
-            ) from None
-        except (PapermillException, RuntimeError, TimeoutError) as exc:
+            error = ReportError(
+                f"notebook {template.name} failed in cell {cell}: {exc.ename}: "
+                f"{_one_line(exc.evalue)} (In [{exc.exec_count}]{kept})"
+            )
+            error.ename, error.evalue, error.cell = exc.ename, str(exc.evalue), cell
+            raise error from None
+        except (PapermillException, NoSuchKernel, RuntimeError, TimeoutError) as exc:
             # Missing kernel, dead kernel, cell timeout, bad parameters ...
-            message = str(exc).strip().splitlines()
             raise ReportError(
                 f"notebook {template.name} could not be executed: "
-                f"{type(exc).__name__}: {message[0] if message else ''}"
+                f"{type(exc).__name__}: {_one_line(exc)}"
             ) from None
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, output)
+        failed.unlink(missing_ok=True)  # a previous failure is no longer current
     finally:
         tmp.unlink(missing_ok=True)
     return nb
@@ -155,7 +172,9 @@ def css_string(text: str) -> str:
         if _CSS_SAFE.fullmatch(ch) and ch.isprintable():
             out.append(ch)
         else:
-            out.append(f"\\{ord(ch):06x}")  # exactly 6 hex digits: no terminator needed
+            # The space ends the escape and is consumed by the CSS parser, so a real space
+            # that follows is kept ("a \\ b" stays "a \ b").
+            out.append(f"\\{ord(ch):x} ")
     return '"' + "".join(out) + '"'
 
 
@@ -356,6 +375,9 @@ def render_report(
 ) -> dict:
     """Execute `template` into out_dir/report.ipynb, then write report.html and report.pdf.
 
+    The notebook runs with `out_dir` as its working directory (relative paths in `parameters`
+    are relative to the report's folder); the same HTML is written and turned into the PDF.
+
     Returns {"ipynb", "html", "pdf": Path, "pages": int, "seconds": {"execute", "html", "pdf",
     "total"}}. Raises ReportError when the notebook fails.
     """
@@ -366,7 +388,7 @@ def render_report(
     start = time.perf_counter()
 
     t = time.perf_counter()
-    nb = execute_notebook(Path(template), paths["ipynb"], parameters, cwd=None)
+    nb = execute_notebook(Path(template), paths["ipynb"], parameters, cwd=out_dir)
     seconds["execute"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -1,0 +1,56 @@
+# absensi-medsos: `make` lists the targets. The environment (.venv, from requirements.lock)
+# is created on first use by every target that needs it.
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+DATA   ?= data/sample
+OUT    ?= reports
+TASK   ?=
+ARGS   ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help env report stage sample test lab clean distclean lock
+
+help: ## List the targets
+	@echo "absensi-medsos: TPP social-media attendance reports"
+	@echo "usage: make <target> [TASK=<task_id>] [DATA=<dir>] [OUT=<dir>]"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "setting up $(VENV) from requirements.lock (first run only) ..."
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+env: $(STAMP) ## Create the virtual environment from the lock (done automatically)
+
+report: $(STAMP) ## Render all reports of a task: [TASK=id] [DATA=dir] [OUT=dir] (sample data by default)
+	$(VPY) -m pipeline report --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS)
+
+stage: $(STAMP) ## Only validate, resolve and compute a task (writes OUT/<task>/tables)
+	$(VPY) -m pipeline stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)")
+
+sample: $(STAMP) ## Write the deterministic sample data directory to data/sample
+	$(VPY) -m pipeline sample data/sample
+
+test: $(STAMP) ## Run the tests: unit tests of pipeline/, end-to-end render, nbval over executed notebooks
+	$(VPY) -m pytest $(ARGS)
+
+lab: $(STAMP) ## JupyterLab with the notebooks ready to run on the sample's latest task
+	$(VPY) -m pipeline stage --data data/sample --out reports
+	$(VPY) -m jupyter lab --notebook-dir=notebooks
+
+clean: ## Remove rendered reports and the generated sample data (keeps .venv)
+	rm -rf reports/*/ data/sample .pytest_cache
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV)
+
+lock: ## Re-pin requirements.lock from requirements.in and mirror it into environment.yml
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile requirements.in --python-version 3.11 --no-header --annotation-style line -o requirements.lock
+	$(PYTHON) scripts/sync_environment.py

@@ -1,0 +1,1114 @@
+"""Reads a data directory (CSV/XLSX, any encoding) into canonical frames; bad input is an InputError."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import socket
+import urllib.error
+import urllib.request
+import warnings
+import zipfile
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from . import config, contract
+from .errors import InputError
+
+__all__ = [
+    "find_input", "read_table", "load_roster", "load_tasks", "get_task", "response_source",
+    "load_responses", "parse_timestamps", "load_village_media",
+    "TIMESTAMP_FORMATS", "TASK_FORMAT_COLUMN",
+]
+
+TABLE_SUFFIXES = (".csv", ".xlsx")
+TIMESTAMP_FORMATS = ("iso", "dmy", "mdy")
+# Optional extension column of tasks.csv that forces how a task's response timestamps are read.
+TASK_FORMAT_COLUMN = "format_timestamp"
+STRING = pd.StringDtype()
+TS_UNIT = "ns"
+
+# --- Finding files ------------------------------------------------------------------------------
+
+
+def find_input(data_dir: Path, stem: str, *, required: bool = True) -> Path | None:
+    """`<stem>.csv` or `<stem>.xlsx` inside `data_dir`; an InputError when both exist or,
+    if `required`, when neither does."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError(f"data directory {data_dir} does not exist or is not a directory")
+    found = [p for p in (data_dir / f"{stem}{suffix}" for suffix in TABLE_SUFFIXES) if p.is_file()]
+    if len(found) > 1:
+        raise InputError(
+            f"both {found[0]} and {found[1]} exist in {data_dir}; keep only one of them"
+        )
+    if found:
+        return found[0]
+    if required:
+        hint = ""
+        for other in (".xls", ".ods", ".txt", ".tsv"):
+            if (data_dir / f"{stem}{other}").is_file():
+                hint = f" ({stem}{other} exists but only .csv and .xlsx are read: save it as .xlsx or .csv)"
+                break
+        raise InputError(f"missing input file: expected {data_dir / stem}.csv or .xlsx{hint}")
+    return None
+
+
+# --- Reading one table --------------------------------------------------------------------------
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (type(value) is str and not value.strip())
+
+
+def _cell_value(value: object) -> object:
+    """An XLSX cell as read_table returns it: strings, datetimes kept, numbers as text, NA."""
+    if value is None:
+        return pd.NA
+    if type(value) is str:
+        return value if value.strip() else pd.NA
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if np.isnan(value):
+            return pd.NA
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise InputError(f"missing input file: {path}")
+    if not path.is_file():
+        raise InputError(f"{path} is not a file")
+    size = path.stat().st_size
+    if size > config.MAX_INPUT_BYTES:
+        raise InputError(
+            f"{path} is {size:,} bytes, over the limit of {config.MAX_INPUT_BYTES:,} bytes "
+            "(set ABSENSI_MAX_INPUT_BYTES to raise it)"
+        )
+    if size == 0:
+        raise InputError(f"{path} is empty (0 bytes)")
+    return path.read_bytes()
+
+
+def _decode_text(data: bytes, path: Path) -> str:
+    """Decode a CSV file: UTF-8 with or without BOM, else Windows-1252 (UTF-16 with a BOM too)."""
+    head = data[:8192]
+    if head.startswith(b"PK\x03\x04"):
+        raise InputError(f"{path} is not a CSV file: it is a zip archive (an XLSX workbook?); name it .xlsx")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"{path} is not a CSV file: it is an old Excel (.xls) workbook; save it as .xlsx or CSV")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{path} is not a readable text file (broken UTF-16)") from None
+    if b"\x00" in head:
+        raise InputError(f"{path} is not a CSV file: it contains binary data")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{path} is not a CSV text file in UTF-8 or Windows-1252 (undecodable bytes)"
+            ) from None
+    sample = text[:8192]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n")
+    if sample and controls / len(sample) > 0.01:
+        raise InputError(f"{path} is not a CSV file: it contains binary data")
+    return text
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick `,`, `;` or tab: the one that splits the header and keeps the first rows consistent."""
+    sample = text[:65536]
+    truncated = len(text) > len(sample)
+    best, best_score = ",", None
+    for delim in (",", ";", "\t"):
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r]
+        except csv.Error:
+            continue
+        if truncated and len(rows) > 1:
+            rows = rows[:-1]
+        rows = rows[:50]
+        if not rows:
+            continue
+        width = len(rows[0])
+        score = (width > 1, sum(len(r) == width for r in rows), width)
+        if best_score is None or score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _csv_grid(data: bytes, path: Path) -> tuple[list, list[list], list[int]]:
+    """(header, data rows, source_row numbers) of a CSV file; blank rows are dropped but counted."""
+    text = _decode_text(data, path)
+    if not text.strip():
+        raise InputError(f"{path} is empty (no header row)")
+    delim = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"{path}: malformed CSV near line {reader.line_num}: {exc}") from None
+    start = 0
+    while start < len(records) and all(not f.strip() for f in records[start]):
+        start += 1
+    if start == len(records):
+        raise InputError(f"{path} is empty (no header row)")
+    header = records[start]
+    width = len(header)
+    rows, numbers = [], []
+    bad = None
+    for i in range(start + 1, len(records)):
+        rec = records[i]
+        if len(rec) != width:
+            if all(not f.strip() for f in rec):
+                continue  # a blank line (or a row of empty fields): skipped, still numbered
+            bad = i
+            break
+        if all(not f.strip() for f in rec):
+            continue
+        rows.append(rec)
+        numbers.append(i - start)
+    if bad is not None:
+        # Find the physical line of the ragged record (records may span lines).
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+        line = None
+        for k, rec in enumerate(reader):
+            if k == bad:
+                line = reader.line_num
+                break
+        n = len(records[bad])
+        raise InputError(
+            f"{path}: line {line} has {n} field{'s' if n != 1 else ''} but the header has {width} "
+            f"(separator {'tab' if delim == chr(9) else repr(delim)}); "
+            "fix that row (an unquoted separator inside a value?)"
+        )
+    return header, rows, numbers
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+class _NotFastReadable(Exception):
+    """The workbook has a shape the fast reader does not handle; use openpyxl instead."""
+
+
+def _zip_target(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = (base.rsplit("/", 1)[0] + "/" + target).split("/") if "/" in base else target.split("/")
+    out: list[str] = []
+    for part in parts:
+        if part == "..":
+            if out:
+                out.pop()
+        elif part and part != ".":
+            out.append(part)
+    return "/".join(out)
+
+
+def _fast_xlsx_rows(zf: zipfile.ZipFile):
+    """(row number, values) of the first worksheet, read straight from the XML.
+
+    About 3x faster than openpyxl on a 30,000-row roster: C ElementTree, values only, shared
+    strings as plain text. Uses openpyxl's date-format rules and serial conversion. Raises
+    _NotFastReadable for anything unexpected, so that openpyxl can have the final word."""
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_ISO8601, from_excel
+
+    try:
+        names = set(zf.namelist())
+        root_rels = ET.fromstring(zf.read("_rels/.rels"))
+        wb_path = next(r.get("Target") for r in root_rels.iter(_PKG_REL_NS + "Relationship")
+                       if r.get("Type", "").endswith("/officeDocument"))
+        wb_path = _zip_target("", wb_path)
+        workbook = ET.fromstring(zf.read(wb_path))
+        rels_path = _zip_target(wb_path, "_rels/" + wb_path.rsplit("/", 1)[-1] + ".rels")
+        rels = {r.get("Id"): (r.get("Type", ""), _zip_target(wb_path, r.get("Target", "")))
+                for r in ET.fromstring(zf.read(rels_path)).iter(_PKG_REL_NS + "Relationship")}
+        sheet = workbook.find(f"{_MAIN_NS}sheets/{_MAIN_NS}sheet")
+        sheet_path = rels[sheet.get(_REL_NS + "id")][1]
+        pr = workbook.find(_MAIN_NS + "workbookPr")
+        date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+        epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        by_type = {t.rsplit("/", 1)[-1]: path for t, path in rels.values()}
+        date_styles: set[int] = set()
+        delta_styles: set[int] = set()
+        if by_type.get("styles") in names:
+            styles = ET.fromstring(zf.read(by_type["styles"]))
+            custom = {int(f.get("numFmtId")): f.get("formatCode", "")
+                      for f in styles.iter(_MAIN_NS + "numFmt")}
+            xfs = styles.find(_MAIN_NS + "cellXfs")
+            for i, xf in enumerate(xfs if xfs is not None else []):
+                fmt_id = int(xf.get("numFmtId", 0))
+                code = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id, "General"))
+                if is_date_format(code):
+                    date_styles.add(i)
+                    if is_timedelta_format(code):
+                        delta_styles.add(i)
+        shared: list[str] = []
+        if by_type.get("sharedStrings") in names:
+            si_tag, t_tag, rph_tag = _MAIN_NS + "si", _MAIN_NS + "t", _MAIN_NS + "rPh"
+            with zf.open(by_type["sharedStrings"]) as src:
+                for _, el in ET.iterparse(src):
+                    if el.tag == si_tag:
+                        phonetic = {id(t) for r in el.iter(rph_tag) for t in r.iter(t_tag)}
+                        shared.append("".join(t.text or "" for t in el.iter(t_tag) if id(t) not in phonetic)
+                                      if phonetic else "".join(t.text or "" for t in el.iter(t_tag)))
+                        el.clear()
+        source = zf.open(sheet_path)
+    except (KeyError, StopIteration, AttributeError, ValueError, TypeError, ET.ParseError) as exc:
+        raise _NotFastReadable(str(exc)) from None
+
+    c_tag, v_tag, row_tag = _MAIN_NS + "c", _MAIN_NS + "v", _MAIN_NS + "row"
+    is_tag, t_tag = _MAIN_NS + "is", _MAIN_NS + "t"
+    columns: dict[str, int] = {}
+    row_no = 0
+    cells: list[tuple[int, object]] = []
+    col = -1
+    try:
+        with source:
+            for _, el in ET.iterparse(source):
+                tag = el.tag
+                if tag == c_tag:
+                    ref = el.get("r")
+                    if ref:
+                        letters = ref.rstrip("0123456789")
+                        col = columns.get(letters)
+                        if col is None:
+                            col = 0
+                            for ch in letters.upper():
+                                col = col * 26 + ord(ch) - 64
+                            col -= 1
+                            columns[letters] = col
+                    else:
+                        col += 1
+                    kind = el.get("t", "n")
+                    if kind == "inlineStr":
+                        node = el.find(is_tag)
+                        value = "".join(t.text or "" for t in node.iter(t_tag)) if node is not None else None
+                    else:
+                        value = el.findtext(v_tag) or None
+                        if value is not None:
+                            if kind == "n":
+                                value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                                style = el.get("s")
+                                if style and int(style) in date_styles:
+                                    try:
+                                        value = from_excel(value, epoch, timedelta=int(style) in delta_styles)
+                                    except (OverflowError, ValueError):
+                                        pass
+                            elif kind == "s":
+                                value = shared[int(value)]
+                            elif kind == "b":
+                                value = value not in ("0", "false")
+                            elif kind == "d":
+                                value = from_ISO8601(value)
+                    if value is not None:
+                        cells.append((col, value))
+                    el.clear()
+                elif tag == row_tag:
+                    ref = el.get("r")
+                    row_no = int(ref) if ref else row_no + 1
+                    values = [None] * (max((c for c, _ in cells), default=-1) + 1)
+                    for c, value in cells:
+                        values[c] = value
+                    yield row_no, values
+                    cells = []
+                    col = -1
+                    el.clear()
+    except (KeyError, IndexError, ValueError, TypeError, ET.ParseError) as exc:
+        raise _NotFastReadable(str(exc)) from None
+
+
+def _openpyxl_rows(data: bytes, path: Path):
+    """(row number, values) of the first worksheet via openpyxl (the reference reader)."""
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken workbooks
+        raise InputError(f"{path} is not a valid XLSX workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        if not wb.worksheets:
+            raise InputError(f"{path} has no worksheet")
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # don't trust the stored dimension: read every row present
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield from enumerate(ws.iter_rows(values_only=True), start=1)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read the worksheet ({type(exc).__name__}: {exc})") from None
+    finally:
+        wb.close()
+
+
+def _collect(rows_iter) -> tuple[list | None, list, list[int]]:
+    header, rows, numbers = None, [], []
+    header_at = 0
+    for number, row in rows_iter:
+        if header is None:
+            if any(not _is_blank(v) for v in row):
+                header, header_at = list(row), number
+            continue
+        if all(_is_blank(v) for v in row):
+            continue
+        rows.append(row)
+        numbers.append(number - header_at)
+    return header, rows, numbers
+
+
+def _xlsx_grid(data: bytes, path: Path) -> tuple[list, list, list[int]]:
+    """(header, data rows, source_row numbers) of the first worksheet of an XLSX workbook."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        kind = "a text file (CSV?) named .xlsx" if b"\x00" not in data[:4096] else "not a zip archive"
+        raise InputError(f"{path} is not a valid XLSX workbook: it is {kind}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            header, rows, numbers = _collect(_fast_xlsx_rows(zf))
+    except (_NotFastReadable, zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
+        header, rows, numbers = _collect(_openpyxl_rows(data, path))
+    if header is None:
+        raise InputError(f"{path} is empty (the first worksheet has no header row)")
+    return header, rows, numbers
+
+
+def _match_headers(
+    header: list,
+    aliases: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    patterns: dict[str, str] | None,
+    path: Path,
+) -> dict[str, int]:
+    """Canonical column -> index in `header`."""
+    keys = [contract.header_key(h) if h is not None else "" for h in header]
+    alias_of: dict[str, str] = {}
+    for canon, names in aliases.items():
+        for name in names:
+            alias_of.setdefault(contract.header_key(name), canon)
+    hits: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key and key in alias_of:
+            hits.setdefault(alias_of[key], []).append(i)
+    used = {i for idx in hits.values() for i in idx}
+    for canon, pattern in (patterns or {}).items():
+        if canon in hits:
+            continue
+        rx = re.compile(pattern)
+        idx = [i for i, key in enumerate(keys) if key and i not in used and rx.search(key)]
+        if idx:
+            hits[canon] = idx
+            used.update(idx)
+
+    def shown(i: int) -> str:
+        return f"{str(header[i]).strip()!r} (column {i + 1})"
+
+    for canon, idx in hits.items():
+        if len(idx) > 1:
+            raise InputError(
+                f"{path}: duplicate columns for {canon!r}: " + ", ".join(shown(i) for i in idx)
+                + "; keep only one of them"
+            )
+    for canon in required:
+        if canon not in hits:
+            tried = ", ".join(repr(a) for a in aliases.get(canon, (canon,)))
+            if patterns and canon in patterns:
+                tried += f", or any header matching /{patterns[canon]}/"
+            present = ", ".join(repr(str(h).strip()) for h in header if not _is_blank(h)) or "none"
+            raise InputError(
+                f"{path}: required column {canon!r} not found (headers accepted: {tried}); "
+                f"headers in the file: {present}"
+            )
+    order = list(aliases) + [c for c in (patterns or {}) if c not in aliases]
+    return {canon: hits[canon][0] for canon in order if canon in hits}
+
+
+def read_table(
+    path: Path,
+    aliases: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    *,
+    patterns: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read a CSV or XLSX file into its canonical columns (renamed) plus `source_row`.
+
+    Values are strings (`string` dtype, empty cells `<NA>`); XLSX date-time cells stay
+    `datetime` objects (such a column has `object` dtype). Fully blank rows are dropped but
+    keep their place in the `source_row` numbering."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        if not path.exists():
+            raise InputError(f"missing input file: {path}")
+        raise InputError(f"{path} is not a CSV or XLSX file (extension {path.suffix or 'none'!r})")
+    data = _read_bytes(path)
+    if suffix == ".csv":
+        header, rows, numbers = _csv_grid(data, path)
+    else:
+        header, rows, numbers = _xlsx_grid(data, path)
+    columns = _match_headers(header, aliases, required, patterns, path)
+
+    out: dict[str, object] = {"source_row": np.asarray(numbers, dtype="int64")}
+    for canon, i in columns.items():
+        if suffix == ".csv":
+            values = [r[i] for r in rows]
+            col = pd.array(values, dtype=STRING)
+            blank = pd.Series(col).str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+            col[blank] = pd.NA
+            out[canon] = col
+        else:
+            values = [_cell_value(r[i]) if i < len(r) else pd.NA for r in rows]
+            if any(isinstance(v, (dt.datetime, dt.date)) for v in values):
+                out[canon] = pd.Series(values, dtype=object)  # no datetime64 inference
+            else:
+                out[canon] = pd.array(values, dtype=STRING)
+    df = pd.DataFrame(out)
+    df.attrs["source"] = str(path)
+    df.attrs["sha256"] = hashlib.sha256(data).hexdigest()
+    return df
+
+
+# --- Small value helpers --------------------------------------------------------------------------
+
+
+def _strip(col: pd.Series) -> pd.Series:
+    """String column, stripped, blanks as NA (datetime cells rendered as ISO text)."""
+    if col.dtype == object:
+        col = col.map(lambda v: v.isoformat(sep=" ") if isinstance(v, dt.datetime)
+                      else v.isoformat() if isinstance(v, dt.date) else v)
+    s = col.astype(STRING).str.strip()
+    return s.mask(s.eq(""), pd.NA)
+
+
+def _map_unique(col: pd.Series, func) -> pd.Series:
+    """Apply `func` once per distinct non-NA value; result is a string column with NA."""
+    uniques = col.dropna().unique()
+    mapping = {u: func(u) for u in uniques}
+    return col.map(mapping).astype(STRING)
+
+
+def _attrs(df: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
+    df.attrs["source"] = source.attrs.get("source")
+    df.attrs["sha256"] = source.attrs.get("sha256")
+    return df
+
+
+def _zone(name: str, where: str = "") -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InputError(
+            f"{where}unknown timezone {name!r}; use an IANA name such as Asia/Jakarta, "
+            "Asia/Makassar or Asia/Jayapura"
+        ) from None
+
+
+# --- Roster -----------------------------------------------------------------------------------
+
+ROSTER_COLUMNS = (
+    "source_row", "nomor_absen_raw", "nomor_absen", "nama", "jabatan_raw", "jabatan",
+    "provinsi_raw", "provinsi", "kabupaten", "status", "tanggal_resign", "tanggal_bergabung",
+) + contract.CHANNELS
+
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_DATE_DMY = re.compile(r"^(\d{1,2})([/\-.])(\d{1,2})\2(\d{4})(?:\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$")
+_EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_DATE_EMPTY = {"-", "--", "—"}
+
+
+def _parse_date(value: object) -> dt.date | None | str:
+    """A roster date; None when empty; the string 'error' when unreadable."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text or text in _DATE_EMPTY:
+        return None
+    try:
+        if m := _DATE_ISO.match(text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _DATE_DMY.match(text):
+            return dt.date(int(m[4]), int(m[3]), int(m[1]))
+        if _EXCEL_SERIAL.match(text) and 20000 <= float(text) <= 80000:
+            return (_EXCEL_EPOCH + dt.timedelta(days=float(text))).date()
+    except ValueError:
+        return "error"
+    return "error"
+
+
+def _date_column(col: pd.Series, name: str, rows: pd.Series, path: str) -> pd.Series:
+    parsed = {}
+    result = []
+    for value, row in zip(col.tolist(), rows.tolist()):
+        if value in parsed:
+            d = parsed[value]
+        else:
+            d = parsed[value] = _parse_date(value)
+        if isinstance(d, str):
+            raise InputError(
+                f"{path}: row {row}: {name} {str(value)!r} is not a date "
+                "(write YYYY-MM-DD or DD/MM/YYYY)"
+            )
+        result.append(d)
+    return pd.Series(result, index=col.index, dtype=object)
+
+
+def _status(value: object) -> str:
+    text = " ".join(str(value).split())
+    low = text.lower()
+    if low == "aktif":
+        return "Aktif"
+    if low == "resign":
+        return "Resign"
+    return text.title()
+
+
+def load_roster(data_dir: Path) -> pd.DataFrame:
+    """The canonical roster frame (docs/architecture.md) from roster.csv or roster.xlsx."""
+    path = find_input(data_dir, "roster")
+    raw = read_table(path, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
+    if raw.empty:
+        raise InputError(f"{path} has a header row but no data rows: the roster is empty")
+    n = len(raw)
+    out = pd.DataFrame({"source_row": raw["source_row"].astype("int64")})
+    out["nomor_absen_raw"] = _strip(raw["nomor_absen"])
+    ids = {u: contract.parse_nomor_absen(u) for u in out["nomor_absen_raw"].dropna().unique()}
+    out["nomor_absen"] = out["nomor_absen_raw"].map(ids).astype("Int64")
+    out["nama"] = _strip(raw["nama"])
+    out["jabatan_raw"] = _strip(raw["jabatan"])
+    out["jabatan"] = _map_unique(out["jabatan_raw"], contract.normalize_jabatan)
+    out["provinsi_raw"] = _strip(raw["provinsi"])
+    out["provinsi"] = _map_unique(out["provinsi_raw"], contract.normalize_province)
+    out["kabupaten"] = _strip(raw["kabupaten"])
+    if "status" in raw:
+        status = _strip(raw["status"])
+        out["status"] = _map_unique(status, _status).fillna("Aktif")
+    else:
+        out["status"] = pd.array(["Aktif"] * n, dtype=STRING)
+    for name in ("tanggal_resign", "tanggal_bergabung"):
+        if name in raw:
+            out[name] = _date_column(raw[name], name, raw["source_row"], str(path))
+        else:
+            out[name] = pd.Series([None] * n, dtype=object)
+    for ch in contract.CHANNELS:
+        out[ch] = _strip(raw[ch]) if ch in raw else pd.array([pd.NA] * n, dtype=STRING)
+    return _attrs(out[list(ROSTER_COLUMNS)].reset_index(drop=True), raw)
+
+
+# --- Tasks ------------------------------------------------------------------------------------
+
+TASKS_OUTPUT = ("task_id", "judul", "mulai", "batas", "cakupan", "scope", "timezone", "sumber",
+                "timestamp_format")
+_TASK_ALIASES: dict[str, tuple[str, ...]] = {
+    c: (c, c.replace("_", " ")) for c in contract.TASK_COLUMNS + (TASK_FORMAT_COLUMN,)
+}
+_TZ_SHORT = {"wib": "Asia/Jakarta", "wita": "Asia/Makassar", "wit": "Asia/Jayapura"}
+_TASK_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_TASK_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
+_NASIONAL = {"nasional", "national"}
+_TASK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _empty(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def _task_time(value: object, tz: str, *, end_of_day: bool, where: str) -> pd.Timestamp:
+    """A task's mulai/batas as a tz-aware Timestamp in `tz`."""
+    if isinstance(value, dt.datetime):
+        ts = pd.Timestamp(value)
+        return ts.tz_convert(tz) if ts.tzinfo else ts.tz_localize(tz)
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    text = str(value).strip()
+    m = _TASK_ISO.match(text)
+    if m:
+        y, mo, d, hh, mm, ss, frac, off = m.groups()
+    elif m := _TASK_DMY.match(text):
+        d, mo, y, hh, mm, ss = m.groups()
+        frac = off = None
+    else:
+        raise InputError(
+            f"{where} {text!r} is not a date-time (write YYYY-MM-DD HH:MM, YYYY-MM-DDTHH:MM:SS "
+            "or DD/MM/YYYY HH:MM)"
+        )
+    try:
+        if hh is None:  # a date only: the whole day
+            naive = dt.datetime(int(y), int(mo), int(d), 23, 59, 59) if end_of_day else dt.datetime(int(y), int(mo), int(d))
+        else:
+            micro = int((frac or "0")[:6].ljust(6, "0"))
+            naive = dt.datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss or 0), micro)
+    except ValueError as exc:
+        raise InputError(f"{where} {text!r} is not a valid date-time ({exc})") from None
+    ts = pd.Timestamp(naive)
+    if off:
+        ts = pd.Timestamp(text.replace(" ", "T", 1) if "T" not in text else text)
+        return ts.tz_convert(tz)
+    return ts.tz_localize(tz)
+
+
+def _tasks_raw(data_dir: Path) -> tuple[pd.DataFrame, Path]:
+    data_dir = Path(data_dir)
+    table = find_input(data_dir, "tasks", required=False)
+    yamls = [p for p in (data_dir / "tasks.yml", data_dir / "tasks.yaml") if p.is_file()]
+    found = ([table] if table else []) + yamls
+    if len(found) > 1:
+        raise InputError(f"several task files in {data_dir}: " + ", ".join(p.name for p in found)
+                         + "; keep only one of them")
+    if not found:
+        if not data_dir.is_dir():
+            raise InputError(f"data directory {data_dir} does not exist or is not a directory")
+        raise InputError(f"missing input file: expected {data_dir / 'tasks'}.csv or tasks.yml")
+    path = found[0]
+    if table:
+        return read_table(path, _TASK_ALIASES, contract.TASK_REQUIRED), path
+    import yaml
+
+    data = _read_bytes(path)
+    try:
+        doc = yaml.safe_load(data.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} is not valid YAML: {exc}") from None
+    if isinstance(doc, dict) and "tasks" in doc:
+        doc = doc["tasks"]
+    if doc is None:
+        raise InputError(f"{path} is empty")
+    if not isinstance(doc, list) or not all(isinstance(item, dict) for item in doc):
+        raise InputError(f"{path} must be a list of tasks (mappings), or a mapping with key 'tasks'")
+    lookup = {contract.header_key(a): c for c, names in _TASK_ALIASES.items() for a in names}
+    records = []
+    for item in doc:
+        rec = {}
+        for key, value in item.items():
+            canon = lookup.get(contract.header_key(key))
+            if canon:
+                if canon in rec:
+                    raise InputError(f"{path}: task entry {len(records) + 1} has {canon!r} twice")
+                rec[canon] = value
+        records.append(rec)
+    for canon in contract.TASK_REQUIRED:
+        if records and not any(canon in r for r in records):
+            raise InputError(f"{path}: required field {canon!r} not found in any task")
+    df = pd.DataFrame(records, columns=list(_TASK_ALIASES), dtype=object)
+    df.insert(0, "source_row", np.arange(1, len(df) + 1, dtype="int64"))
+    df.attrs["source"] = str(path)
+    df.attrs["sha256"] = hashlib.sha256(data).hexdigest()
+    return df, path
+
+
+def load_tasks(data_dir: Path) -> pd.DataFrame:
+    """The task schedule from tasks.csv, tasks.xlsx, tasks.yml or tasks.yaml."""
+    raw, path = _tasks_raw(data_dir)
+    if raw.empty:
+        raise InputError(f"{path} has no tasks")
+    rows = []
+    seen: dict[str, int] = {}
+    for rec in raw.to_dict("records"):
+        row = rec["source_row"]
+        where = f"{path}: row {row}:"
+
+        def text(name: str) -> str | None:
+            value = rec.get(name)
+            if _empty(value):
+                return None
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return " ".join(str(value).split())
+
+        for name in contract.TASK_REQUIRED:
+            if _empty(rec.get(name)):
+                raise InputError(f"{where} {name} is empty")
+        task_id = text("task_id")
+        if not _TASK_ID_RE.match(task_id):
+            raise InputError(
+                f"{where} task_id {task_id!r} is not a slug (letters, digits, '-', '_', '.'; "
+                "it names the response file)"
+            )
+        if task_id in seen:
+            raise InputError(f"{path}: duplicate task_id {task_id!r} (rows {seen[task_id]} and {row})")
+        seen[task_id] = row
+        where = f"{path}: task {task_id!r} (row {row}):"
+        tz = text("timezone") or config.DEFAULT_TIMEZONE
+        tz = _TZ_SHORT.get(tz.lower(), tz)
+        _zone(tz, f"{where} ")
+        mulai = _task_time(rec["mulai"], tz, end_of_day=False, where=f"{where} mulai")
+        batas = _task_time(rec["batas"], tz, end_of_day=True, where=f"{where} batas")
+        if batas < mulai:
+            raise InputError(f"{where} batas {batas} is before mulai {mulai}")
+        cakupan = text("cakupan")
+        scope: list[str] = []
+        if cakupan.lower() not in _NASIONAL:
+            for part in re.split(r"[;,]", cakupan):
+                if not part.strip():
+                    continue
+                prov = contract.normalize_province(part)
+                if prov is None:
+                    raise InputError(
+                        f"{where} unknown province {part.strip()!r} in cakupan {cakupan!r} "
+                        "(write 'nasional' or provinces separated by ';')"
+                    )
+                if prov not in scope:
+                    scope.append(prov)
+            if not scope:
+                raise InputError(f"{where} cakupan {cakupan!r} names no province")
+        fmt = text(TASK_FORMAT_COLUMN)
+        if fmt is not None:
+            fmt = fmt.lower()
+            if fmt not in TIMESTAMP_FORMATS:
+                raise InputError(f"{where} {TASK_FORMAT_COLUMN} {fmt!r} must be one of iso, dmy, mdy")
+        rows.append({
+            "task_id": task_id, "judul": text("judul"), "mulai": mulai, "batas": batas,
+            "cakupan": cakupan, "scope": tuple(scope), "timezone": tz, "sumber": text("sumber"),
+            "timestamp_format": fmt,
+        })
+    tasks = pd.DataFrame(rows, columns=list(TASKS_OUTPUT))
+    for name in ("mulai", "batas", "scope", "sumber", "timestamp_format"):
+        tasks[name] = pd.Series([r[name] for r in rows], dtype=object)
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["mulai"].value, rows[i]["task_id"]))
+    tasks = tasks.iloc[order].reset_index(drop=True)
+    tasks.attrs["source"] = raw.attrs.get("source")
+    tasks.attrs["sha256"] = raw.attrs.get("sha256")
+    return tasks
+
+
+def get_task(tasks: pd.DataFrame, task_id: str) -> pd.Series:
+    """The row of `task_id`; an InputError listing the known ids otherwise."""
+    hit = tasks.loc[tasks["task_id"] == str(task_id)]
+    if hit.empty:
+        known = ", ".join(tasks["task_id"].astype(str)) or "none"
+        raise InputError(f"unknown task id {task_id}; known: {known}")
+    return hit.iloc[0]
+
+
+# --- Responses -----------------------------------------------------------------------------------
+
+RESPONSE_COLUMNS = ("source_row", "timestamp_raw", "timestamp", "provinsi_raw", "provinsi",
+                    "nomor_absen_input", "nama", "link")
+
+
+def _is_url(text: str) -> bool:
+    return bool(re.match(r"^https?://", text.strip(), re.I))
+
+
+def response_source(data_dir: Path, task: pd.Series) -> Path | str:
+    """Where a task's responses come from: its `sumber` (a path relative to the data directory,
+    or an http(s) URL), else responses/<task_id>.csv or .xlsx."""
+    sumber = task.get("sumber")
+    if not _empty(sumber):
+        sumber = str(sumber).strip()
+        if _is_url(sumber):
+            return sumber
+        return Path(data_dir) / sumber
+    return find_input(Path(data_dir), f"responses/{task['task_id']}")
+
+
+def _download(url: str, target: Path) -> Path:
+    """Fetch `url` into `target` (suffix .xlsx instead when the body is a workbook)."""
+    request = urllib.request.Request(url, headers={"User-Agent": "absensi-medsos"})
+    try:
+        with urllib.request.urlopen(request, timeout=config.DOWNLOAD_TIMEOUT_S) as resp:
+            content_type = resp.headers.get("Content-Type", "") or ""
+            body = resp.read(config.MAX_INPUT_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise InputError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            reason = f"timed out after {config.DOWNLOAD_TIMEOUT_S} s"
+        raise InputError(f"cannot download {url}: {reason}") from None
+    except (socket.timeout, TimeoutError):
+        raise InputError(f"cannot download {url}: timed out after {config.DOWNLOAD_TIMEOUT_S} s") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot download {url}: {exc}") from None
+    if len(body) > config.MAX_INPUT_BYTES:
+        raise InputError(f"cannot download {url}: larger than {config.MAX_INPUT_BYTES:,} bytes")
+    head = body[:512].lstrip().lower()
+    if "text/html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
+        raise InputError(
+            f"cannot use {url}: it returned a web page, not CSV (is the sheet shared as "
+            "'anyone with the link' and is the URL a CSV export, .../export?format=csv?)"
+        )
+    if body.startswith(b"PK\x03\x04"):
+        target = target.with_suffix(".xlsx")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    return target
+
+
+def load_responses(data_dir: Path, task: pd.Series, *, download_dir: Path | None = None) -> pd.DataFrame:
+    """The canonical responses frame of one task (downloading `sumber` when it is a URL)."""
+    source = response_source(data_dir, task)
+    url = None
+    if isinstance(source, str):
+        url = source
+        if download_dir is None:
+            raise InputError(f"task {task['task_id']}: sumber is a URL ({url}) but no download folder was given")
+        source = _download(url, Path(download_dir) / f"{task['task_id']}.csv")
+    raw = read_table(source, contract.RESPONSE_ALIASES, contract.RESPONSE_REQUIRED,
+                     patterns=contract.RESPONSE_PATTERNS)
+    fmt = task.get("timestamp_format")
+    fmt = None if _empty(fmt) else fmt
+    out = pd.DataFrame({"source_row": raw["source_row"].astype("int64")})
+    out["timestamp_raw"] = _strip(raw["timestamp"])
+    out["timestamp"] = parse_timestamps(
+        raw["timestamp"], tz=task["timezone"], mulai=task["mulai"], batas=task["batas"], fmt=fmt,
+        source=f"{source} (task {task['task_id']})",
+    ).to_numpy()
+    out["provinsi_raw"] = _strip(raw["provinsi"])
+    out["provinsi"] = _map_unique(out["provinsi_raw"], contract.normalize_province)
+    out["nomor_absen_input"] = _strip(raw["nomor_absen"])
+    out["nama"] = _strip(raw["nama"])
+    out["link"] = _strip(raw["link"])
+    out = _attrs(out[list(RESPONSE_COLUMNS)].reset_index(drop=True), raw)
+    if url:
+        out.attrs["url"] = url
+    return out
+
+
+# --- Timestamps -------------------------------------------------------------------------------------
+
+_TIME = r"(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,6})\d*)?)?)?"
+_ISO_TS = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$", re.I)
+_SLASH_TS = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME + r"(?:\s*([AP])\.?M\.?)?$", re.I)
+_SERIAL_TS = re.compile(r"^(\d{5}(?:\.\d+)?)$")
+
+
+def _assemble(year, month, day, hour, minute, second, micro) -> pd.Series:
+    """Naive timestamps from component columns (NaT where the date is invalid)."""
+    parts = pd.DataFrame({"year": year, "month": month, "day": day, "hour": hour,
+                          "minute": minute, "second": second, "us": micro})
+    ok = parts["hour"].between(0, 23) & parts["minute"].between(0, 59) & parts["second"].between(0, 59)
+    result = pd.to_datetime(parts, errors="coerce")
+    return result.where(ok).astype(f"datetime64[{TS_UNIT}]")
+
+
+def _num(col: pd.Series, default: int = 0) -> pd.Series:
+    return pd.to_numeric(col, errors="coerce").fillna(default).astype("int64")
+
+
+def _micro(col: pd.Series) -> pd.Series:
+    """Microseconds from a fraction's digits ('5' -> 500000); 0 when absent."""
+    return _num(col.astype(STRING).str.ljust(6, "0"))
+
+
+def _localize(naive: pd.Series, tz: str) -> pd.Series:
+    return naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+
+
+def _examples(values: pd.Series, k: int = 3) -> str:
+    return ", ".join(repr(v) for v in values.head(k).tolist())
+
+
+def parse_timestamps(
+    values: pd.Series,
+    *,
+    tz: str,
+    mulai: pd.Timestamp,
+    batas: pd.Timestamp,
+    fmt: str | None = None,
+    source: str = "",
+) -> pd.Series:
+    """Read a response timestamp column into tz-aware Timestamps in `tz` (NaT when empty).
+
+    ISO 8601 values with an offset or `Z` are converted to `tz`; every other value (and every
+    datetime object) is local. Slash dates are read day-first or month-first for the whole
+    column: forced by `fmt`, else decided by a field above 12, else by which reading falls in
+    the task window [mulai - 1 day, batas + 7 days]; otherwise an InputError."""
+    where = f"{source}: " if source else ""
+    _zone(tz, where)
+    if fmt is not None and fmt not in TIMESTAMP_FORMATS:
+        raise ValueError(f"fmt must be one of {TIMESTAMP_FORMATS}, not {fmt!r}")
+    dtype = pd.DatetimeTZDtype(TS_UNIT, tz)
+    out = pd.Series(pd.NaT, index=values.index, dtype=dtype)
+    if values.empty:
+        return out
+    mulai = pd.Timestamp(mulai)
+    batas = pd.Timestamp(batas)
+    mulai = mulai.tz_convert(tz) if mulai.tzinfo else mulai.tz_localize(tz)
+    batas = batas.tz_convert(tz) if batas.tzinfo else batas.tz_localize(tz)
+
+    col = values
+    if col.dtype == object:
+        is_dt = col.map(lambda v: isinstance(v, (dt.datetime, dt.date))).astype(bool)
+        if is_dt.any():
+            cells = col[is_dt]
+            aware = cells.map(lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None).astype(bool)
+            if (~aware).any():
+                naive = pd.to_datetime(cells[~aware].map(pd.Timestamp), errors="coerce")
+                out.loc[naive.index] = _localize(naive.astype(f"datetime64[{TS_UNIT}]"), tz).astype(dtype)
+            for i, v in cells[aware].items():
+                out.loc[i] = pd.Timestamp(v).tz_convert(tz)
+            col = col[~is_dt]
+    text = col.astype(STRING).str.strip()
+    text = text[text.notna() & text.ne("")].astype(object)
+    if text.empty:
+        return out
+
+    # ISO 8601 (with T or space; offset or Z converted, otherwise local).
+    iso = text.str.extract(_ISO_TS)
+    iso_ok = iso[0].notna()
+    if iso_ok.any():
+        p = iso[iso_ok]
+        naive = _assemble(_num(p[0]), _num(p[1]), _num(p[2]), _num(p[3]), _num(p[4]), _num(p[5]),
+                          _micro(p[6]))
+        off = p[7]
+        has_off = off.notna()
+        if (~has_off).any():
+            out.loc[naive.index[~has_off]] = _localize(naive[~has_off], tz).astype(dtype)
+        if has_off.any():
+            o = off[has_off].str.upper()
+            sign = np.where(o.str.startswith("-"), -1, 1)
+            digits = o.str.replace(r"[^0-9]", "", regex=True).str.ljust(4, "0")
+            minutes = np.where(o.eq("Z"), 0, sign * (_num(digits.str[:2]) * 60 + _num(digits.str[2:4])))
+            utc = naive[has_off] - pd.to_timedelta(minutes, unit="m")
+            out.loc[utc.index] = utc.dt.tz_localize("UTC").dt.tz_convert(tz).astype(dtype)
+
+    # Excel serial day numbers (a date column that lost its format).
+    rest = text[~iso_ok]
+    serial = rest.str.extract(_SERIAL_TS)[0]
+    serial_ok = serial.notna() & pd.to_numeric(serial, errors="coerce").between(20000, 80000)
+    if serial_ok.any():
+        days = pd.to_numeric(serial[serial_ok])
+        naive = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).dt.round("s")
+        out.loc[naive.index] = _localize(naive.astype(f"datetime64[{TS_UNIT}]"), tz).astype(dtype)
+    rest = rest[~serial_ok]
+
+    # Slash dates: day-first or month-first, decided once for the whole column.
+    sl = rest.str.extract(_SLASH_TS)
+    sl = sl[sl[0].notna()]
+    if not sl.empty:
+        a, b, year = _num(sl[0]), _num(sl[1]), _num(sl[2])
+        hour, minute, second, micro = _num(sl[3]), _num(sl[4]), _num(sl[5]), _micro(sl[6])
+        ampm = sl[7].str.upper()
+        hour = hour.where(ampm.isna(), np.where(ampm.eq("P"), hour % 12 + 12, hour % 12))
+        bad_ampm = ampm.notna() & (_num(sl[3]).gt(12) | _num(sl[3]).lt(1))
+        dmy = _assemble(year, b, a, hour, minute, second, micro).mask(bad_ampm)
+        mdy = _assemble(year, a, b, hour, minute, second, micro).mask(bad_ampm)
+        raw = rest.loc[sl.index]
+        if fmt == "dmy":
+            chosen = dmy
+        elif fmt == "mdy":
+            chosen = mdy
+        elif fmt == "iso":
+            chosen = pd.Series(pd.NaT, index=sl.index, dtype=f"datetime64[{TS_UNIT}]")
+        else:
+            only_d = dmy.notna() & mdy.isna()
+            only_m = mdy.notna() & dmy.isna()
+            if only_d.any() and only_m.any():
+                raise InputError(
+                    f"{where}the timestamps mix day-first values ({_examples(raw[only_d])}) and "
+                    f"month-first values ({_examples(raw[only_m])}); one file must use one format. "
+                    f"Set it: add a column '{TASK_FORMAT_COLUMN}' to tasks.csv with 'dmy' "
+                    "(day/month/year) or 'mdy' (month/day/year) in this task's row"
+                )
+            if only_d.any():
+                chosen = dmy
+            elif only_m.any():
+                chosen = mdy
+            else:
+                differ = dmy.ne(mdy) & dmy.notna() & mdy.notna()
+                if not differ.any():
+                    chosen = dmy
+                else:
+                    lo = (mulai - pd.Timedelta(days=1)).tz_localize(None)
+                    hi = (batas + pd.Timedelta(days=7)).tz_localize(None)
+                    in_d = int(dmy[differ].between(lo, hi).sum())
+                    in_m = int(mdy[differ].between(lo, hi).sum())
+                    half = differ.sum() / 2
+                    if in_d > in_m and in_d > half:
+                        chosen = dmy
+                    elif in_m > in_d and in_m > half:
+                        chosen = mdy
+                    else:
+                        raise InputError(
+                            f"{where}cannot tell whether the timestamps are day-first or month-first "
+                            f"(e.g. {_examples(raw[differ])}): both readings are possible and "
+                            f"neither falls clearly in the task window {mulai:%Y-%m-%d %H:%M} – "
+                            f"{batas:%Y-%m-%d %H:%M}. Set it: add a column '{TASK_FORMAT_COLUMN}' "
+                            "to tasks.csv with 'dmy' (day/month/year) or 'mdy' (month/day/year) "
+                            "in this task's row"
+                        )
+        out.loc[chosen.index] = _localize(chosen, tz).astype(dtype)
+
+    parsed = out.loc[text.index].notna()
+    n_bad = int((~parsed).sum())
+    if n_bad and n_bad * 2 > len(text):
+        raise InputError(
+            f"{where}{n_bad} of {len(text)} timestamps cannot be read (e.g. "
+            f"{_examples(text[~parsed])}); expected ISO 8601 (2025-11-04 09:15:32), "
+            "M/D/YYYY H:MM:SS or D/M/YYYY H.MM.SS"
+            + (f" with {TASK_FORMAT_COLUMN}={fmt}" if fmt else "")
+        )
+    return out
+
+
+# --- Village media ---------------------------------------------------------------------------
+
+VILLAGE_MEDIA_OUTPUT = ("source_row", "kode_desa", "desa", "kabupaten", "provinsi_raw", "provinsi",
+                        "media_konvensional") + contract.VILLAGE_MEDIA_MEDIA
+_VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
+    "kode_desa": ("kode_desa", "kode desa", "kode wilayah", "kode desa/kelurahan"),
+    "desa": ("desa", "nama desa", "desa/kelurahan"),
+    "kabupaten": contract.ROSTER_ALIASES["kabupaten"],
+    "provinsi": contract.ROSTER_ALIASES["provinsi"],
+    "media_konvensional": ("media_konvensional", "media konvensional", "media informasi konvensional"),
+    **{m: contract.ROSTER_ALIASES[m] for m in contract.VILLAGE_MEDIA_MEDIA},
+}
+_YA = {"ya", "y", "yes", "ada", "1", "true", "v", "✓"}
+_TIDAK = {"tidak", "t", "tdk", "no", "n", "tidak ada", "belum ada", "0", "false", "-"}
+
+
+def _ya_tidak(value: str) -> str:
+    low = " ".join(value.lower().split())
+    return "Ya" if low in _YA else "Tidak" if low in _TIDAK else value
+
+
+def load_village_media(data_dir: Path) -> pd.DataFrame | None:
+    """village_media.csv/.xlsx as a canonical frame, or None when the optional file is absent."""
+    path = find_input(data_dir, "village_media", required=False)
+    if path is None:
+        return None
+    raw = read_table(path, _VILLAGE_ALIASES, contract.VILLAGE_MEDIA_REQUIRED)
+    n = len(raw)
+    out = pd.DataFrame({"source_row": raw["source_row"].astype("int64")})
+    for name in ("kode_desa", "desa", "kabupaten"):
+        out[name] = _strip(raw[name])
+    out["provinsi_raw"] = _strip(raw["provinsi"])
+    out["provinsi"] = _map_unique(out["provinsi_raw"], contract.normalize_province)
+    out["media_konvensional"] = _map_unique(_strip(raw["media_konvensional"]), _ya_tidak)
+    for m in contract.VILLAGE_MEDIA_MEDIA:
+        out[m] = _strip(raw[m]) if m in raw else pd.array([pd.NA] * n, dtype=STRING)
+    return _attrs(out[list(VILLAGE_MEDIA_OUTPUT)].reset_index(drop=True), raw)

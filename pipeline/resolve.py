@@ -1,0 +1,276 @@
+"""Gives every response row exactly one outcome, recovering one-keystroke nomor absen typos.
+
+`resolve_responses` applies the contract's "Rules for a task" in order, the first that applies
+wins: ``missing_id``, ``invalid_timestamp``, id resolution (``unknown_id`` /
+``name_mismatch``), ``roster_conflict``, ``not_eligible``, ``before_start``,
+``invalid_link``, ``duplicate``; rows that pass are ``counted`` or ``recovered``.
+
+Decisions where the contract is silent:
+
+* ``invalid_timestamp`` (extra code): a row whose ``timestamp`` is NaT, checked right after
+  ``missing_id`` and before id resolution (its time decides nothing else, so it can't count).
+* Typed id: ``contract.parse_nomor_absen`` of the input; when that fails (other characters
+  mixed in, e.g. ``12a34``) the typed digits read as a number. Leading zeros are noise, so
+  recovery starts from the id's digits without them. An id of 0 exists nowhere.
+* "No name": the response name normalises to ``""`` (empty, ``-``, only an honorific). Such
+  a row is resolved by its typed id alone when that id exists (warning ``name_missing``) and
+  is ``unknown_id`` otherwise: an empty name never drives a recovery.
+* A roster row with no name can't contradict a typed id: the typed id is taken. It never
+  matches in recovery.
+* The roster used for resolution includes quarantined rows that have a numeric id. An id on
+  several rows (``duplicate_id``) matches when the name matches any of them; the response is
+  resolved to the first of them (roster order) whose name matches (the first when the
+  response has no name) and then, being quarantined, is ``roster_conflict``.
+* Recovery: candidates are the roster ids one keystroke from the typed digits (one digit
+  changed, two adjacent different digits swapped, one digit added, one dropped; a result
+  with a leading zero is not an id). It is tried whenever the typed id is absent or its name
+  does not match. Exactly one candidate id whose name matches -> resolved to it, outcome
+  ``recovered`` (if it passes 3-7) and the extra column ``recovery`` names the typing slip
+  (``changed``/``swapped``/``added``/``dropped``: a digit typed wrong, two adjacent digits
+  swapped, an extra digit typed, a digit left out); NA for rows not recovered. Zero or several -> ``unknown_id`` (typed
+  id absent) or ``name_mismatch`` (typed id present).
+* ``nomor_absen`` and the ``roster_*`` columns are filled for every resolved row, whatever
+  its later outcome (roster_conflict ... duplicate), and NA for missing_id,
+  invalid_timestamp, unknown_id and name_mismatch.
+* ``platform`` (and ``on_time``, ``response_minutes``) only for counted/recovered rows, so
+  platform counts add up to the participation figures; NA otherwise.
+* ``warnings`` (``;``-joined, ``""`` when none): ``province_mismatch`` when the form's
+  canonical province differs from the resolved roster row's province (both known);
+  ``province_unrecognised`` when the form province is non-empty but not a known spelling
+  (any row: it is not a mismatch, nobody knows where it points); ``name_missing`` for a row
+  resolved by id without a name.
+* "Earlier" for duplicates: earlier timestamp, then smaller ``source_row`` (position in the
+  frame when there is no ``source_row``).
+* ``on_time``: timestamp <= batas (exactly at batas is on time). ``response_minutes``:
+  (timestamp - mulai) in minutes, float.
+* Timestamps that are naive are taken as local time in the task's timezone; aware ones are
+  compared as instants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import contract
+from .eligibility import eligible_mask, task_timezone
+from .names import match_normalized, normalize_name
+
+__all__ = ["resolve_responses", "one_keystroke_variants", "OUTCOMES", "PASSING", "RESOLVED_COLUMNS"]
+
+PASSING = ("counted", "recovered")
+OUTCOMES = PASSING + (
+    "missing_id", "invalid_timestamp", "unknown_id", "name_mismatch", "roster_conflict",
+    "not_eligible", "before_start", "invalid_link", "duplicate",
+)
+RESOLVED_COLUMNS = (
+    "nomor_absen", "roster_provinsi", "roster_kabupaten", "roster_jabatan", "outcome",
+    "on_time", "platform", "warnings", "response_minutes", "recovery",
+)
+
+
+def one_keystroke_variants(digits: str) -> dict[str, str]:
+    """Digit strings one keystroke from `digits`, mapped to the kind of keystroke.
+
+    Kinds name the typing slip that turns the variant into `digits`: ``changed`` (one digit
+    typed wrong), ``swapped`` (two adjacent different digits exchanged), ``added`` (an extra
+    digit typed: the variant has one digit fewer), ``dropped`` (a digit left out: the variant
+    has one more). Results with a leading zero, empty results and `digits` itself are left
+    out."""
+    out: dict[str, str] = {}
+    n = len(digits)
+    for i in range(n):
+        for d in "0123456789":
+            if d != digits[i]:
+                out.setdefault(digits[:i] + d + digits[i + 1:], "changed")
+    for i in range(n - 1):
+        if digits[i] != digits[i + 1]:
+            out.setdefault(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:], "swapped")
+    for i in range(n + 1):
+        for d in "0123456789":
+            out.setdefault(digits[:i] + d + digits[i:], "dropped")
+    for i in range(n):
+        out.setdefault(digits[:i] + digits[i + 1:], "added")
+    out.pop(digits, None)
+    return {v: k for v, k in out.items() if v and v[0] != "0"}
+
+
+def _typed_id(value: object, digits: str) -> int | None:
+    typed = contract.parse_nomor_absen(value)
+    if typed is None:
+        typed = int(digits)
+    return typed if typed > 0 else None
+
+
+def _local(values: pd.Series, tz: str) -> pd.Series:
+    """Timestamps as tz-aware values in `tz` (naive ones are local time)."""
+    if values.dtype.kind != "M":
+        values = pd.to_datetime(values, errors="coerce")
+    if getattr(values.dtype, "tz", None) is None:
+        return values.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return values.dt.tz_convert(tz)
+
+
+def _task_time(task: Mapping | pd.Series, key: str, tz: str) -> pd.Timestamp:
+    ts = pd.Timestamp(task[key])
+    return ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
+
+
+def _text_list(frame: pd.DataFrame, column: str) -> list:
+    if column not in frame:
+        return [None] * len(frame)
+    return frame[column].astype(object).where(frame[column].notna(), None).tolist()
+
+
+def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mapping | pd.Series) -> pd.DataFrame:
+    """Every response row once, same order and index, with its resolved TPP and outcome.
+
+    `responses` is the canonical responses frame, `roster` the canonical roster plus
+    ``quarantine_reason`` (NA when usable), `task` a row of the tasks frame (mulai, batas,
+    scope, timezone, task_id). Adds the columns in RESOLVED_COLUMNS (see module docstring)."""
+    n = len(responses)
+    tz = task_timezone(task)
+    mulai = _task_time(task, "mulai", tz)
+    batas = _task_time(task, "batas", tz)
+    timestamps = _local(responses["timestamp"], tz) if n else pd.Series([], dtype=f"datetime64[ns, {tz}]")
+    ts_missing = timestamps.isna().to_numpy()
+
+    # --- roster lookups (positional) -----------------------------------------------------------
+    r_ids = roster["nomor_absen"]
+    id_rows: dict[int, list[int]] = {}
+    for pos, rid in enumerate(r_ids.tolist()):
+        if rid is not None and rid is not pd.NA and not (isinstance(rid, float) and np.isnan(rid)):
+            id_rows.setdefault(int(rid), []).append(pos)
+    r_names = _text_list(roster, "nama")
+    r_norm: dict[int, str] = {}
+
+    def roster_name(pos: int) -> str:
+        name = r_norm.get(pos)
+        if name is None:
+            name = r_norm[pos] = normalize_name(r_names[pos])
+        return name
+
+    if "quarantine_reason" in roster:
+        quarantined = roster["quarantine_reason"].notna().to_numpy(dtype=bool)
+    else:
+        quarantined = np.zeros(len(roster), dtype=bool)
+    eligible = eligible_mask(roster, task).to_numpy(dtype=bool)
+
+    # --- 1, 1b, 2: id resolution (a loop; the common path is two dict look-ups) -----------------
+    inputs = _text_list(responses, "nomor_absen_input")
+    names = [normalize_name(v) for v in _text_list(responses, "nama")]
+    outcome = np.empty(n, dtype=object)
+    resolved_pos = np.full(n, -1, dtype=np.int64)
+    resolved_id: list[int | None] = [None] * n
+    recovery: list[str | None] = [None] * n
+    for i in range(n):
+        raw = inputs[i]
+        digits = contract.id_digits(raw)
+        if not digits:
+            outcome[i] = "missing_id"
+            continue
+        if ts_missing[i]:
+            outcome[i] = "invalid_timestamp"
+            continue
+        typed = _typed_id(raw, digits)
+        rows = id_rows.get(typed) if typed is not None else None
+        name = names[i]
+        if rows:
+            if not name:
+                resolved_pos[i], resolved_id[i] = rows[0], typed
+                continue
+            hit = next((p for p in rows if not roster_name(p) or match_normalized(name, roster_name(p))), None)
+            if hit is not None:
+                resolved_pos[i], resolved_id[i] = hit, typed
+                continue
+        if name:
+            found: list[tuple[int, int, str]] = []
+            for variant, kind in one_keystroke_variants(str(typed) if typed else digits.lstrip("0") or "0").items():
+                cand_rows = id_rows.get(int(variant))
+                if not cand_rows:
+                    continue
+                hit = next((p for p in cand_rows if match_normalized(name, roster_name(p))), None)
+                if hit is not None:
+                    found.append((int(variant), hit, kind))
+                    if len(found) > 1:
+                        break
+            if len(found) == 1:
+                resolved_id[i], resolved_pos[i], recovery[i] = found[0]
+                continue
+        outcome[i] = "name_mismatch" if rows else "unknown_id"
+
+    # --- 3-7: vectorised checks on resolved rows ---------------------------------------------------
+    resolved = resolved_pos >= 0
+    safe_pos = np.where(resolved, resolved_pos, 0)
+    pending = resolved.copy()
+
+    def reject(mask: np.ndarray, code: str) -> None:
+        nonlocal pending
+        hit = pending & mask
+        outcome[hit] = code
+        pending = pending & ~hit
+
+    if len(roster):
+        reject(quarantined[safe_pos], "roster_conflict")
+        reject(~eligible[safe_pos], "not_eligible")
+    reject((timestamps < mulai).fillna(False).to_numpy(dtype=bool), "before_start")
+    links = _text_list(responses, "link")
+    # contract.platform_of is None exactly when contract.is_valid_link is False (both read
+    # contract.link_host), so one pass gives rule 6 and the platform.
+    platforms: list[str | None] = [contract.platform_of(v) if pending[i] else None for i, v in enumerate(links)]
+    reject(np.array([p is None for p in platforms], dtype=bool), "invalid_link")
+
+    source_row = (responses["source_row"].to_numpy() if "source_row" in responses else np.arange(1, n + 1))
+    utc = timestamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    ids_arr = np.array([x if x is not None else -1 for x in resolved_id], dtype=object)
+    order = pd.DataFrame({
+        "id": ids_arr[pending], "ts": utc[pending],
+        "row": source_row[pending], "pos": np.flatnonzero(pending),
+    }).sort_values(["ts", "row"], kind="stable")
+    dup_pos = order["pos"].to_numpy()[order["id"].duplicated().to_numpy()]
+    is_dup = np.zeros(n, dtype=bool)
+    is_dup[dup_pos] = True
+    reject(is_dup, "duplicate")
+
+    recovered = np.array([k is not None for k in recovery], dtype=bool)
+    outcome[pending & recovered] = "recovered"
+    outcome[pending & ~recovered] = "counted"
+    passing = pending
+
+    # --- output columns ---------------------------------------------------------------------------
+    out = responses.copy()
+    out["nomor_absen"] = pd.array(resolved_id, dtype="Int64")
+    for col in ("provinsi", "kabupaten", "jabatan"):
+        values = roster[col].astype(object).to_numpy() if col in roster else np.full(len(roster), None, dtype=object)
+        picked = np.where(resolved, values[safe_pos] if len(roster) else None, None)
+        out[f"roster_{col}"] = pd.array([None if pd.isna(v) else v for v in picked], dtype="string")
+    out["outcome"] = pd.array(outcome, dtype="string")
+
+    on_time = pd.array((timestamps <= batas).to_numpy(dtype=bool), dtype="boolean")
+    on_time[~passing] = pd.NA
+    out["on_time"] = on_time
+    out["platform"] = pd.array([platforms[i] if passing[i] else None for i in range(n)], dtype="string")
+
+    form_prov = (responses["provinsi"].astype(object).where(responses["provinsi"].notna(), None).tolist()
+                 if "provinsi" in responses else [None] * n)
+    form_raw = _text_list(responses, "provinsi_raw")
+    roster_prov = out["roster_provinsi"].astype(object).tolist()
+    warnings = []
+    for i in range(n):
+        codes = []
+        if resolved[i] and form_prov[i] is not None and roster_prov[i] is not pd.NA and roster_prov[i] is not None \
+                and form_prov[i] != roster_prov[i]:
+            codes.append("province_mismatch")
+        if form_prov[i] is None and form_raw[i] is not None and str(form_raw[i]).strip():
+            codes.append("province_unrecognised")
+        if resolved[i] and not names[i]:
+            codes.append("name_missing")
+        warnings.append(";".join(codes))
+    out["warnings"] = pd.array(warnings, dtype="string")
+
+    minutes = ((timestamps - mulai).dt.total_seconds() / 60.0).to_numpy(dtype=float, na_value=np.nan)
+    out["response_minutes"] = np.where(passing, minutes, np.nan)
+    out["recovery"] = pd.array(recovery, dtype="string")
+    return out
