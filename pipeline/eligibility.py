@@ -10,9 +10,10 @@ Decisions where the contract is silent:
 * No ``quarantine_reason`` column means no row is quarantined.
 * ``status`` is compared case-insensitively; anything starting with ``resign`` is Resign,
   anything else (``Aktif``, empty, NA) is Aktif.
-* A dated resignation counts whatever the status says: a row marked ``Aktif`` whose
-  ``tanggal_resign`` is on or before the start day has left (the date is the more specific
-  evidence); with a later date it is eligible. ``Resign`` with no date left before every task.
+* The status decides, as the contract says ("Aktif or resigned after the task's start"): an
+  ``Aktif`` row is eligible whatever its ``tanggal_resign`` says (the roster validation warns
+  about such rows); a ``Resign`` row is eligible only when its date is after the start day, and
+  ``Resign`` with no date left before every task.
 * ``tanggal_resign``/``tanggal_bergabung`` may hold ``datetime.date``, Timestamps (tz-aware
   ones are converted to the task's timezone first), ISO strings or None; an unreadable value
   counts as no date.
@@ -115,7 +116,7 @@ def ineligible_reason(roster: pd.DataFrame, task: Mapping | pd.Series) -> pd.Ser
         resign_day = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     resign_known = resign_day.notna().to_numpy()
     left_by_start = (resign_day <= day).fillna(False).to_numpy(dtype=bool)
-    resigned = (status_resign & ~resign_known) | (resign_known & left_by_start)
+    resigned = status_resign & (~resign_known | left_by_start)
 
     if "tanggal_bergabung" in roster:
         join_day = _to_day(roster["tanggal_bergabung"], tz)

@@ -268,7 +268,7 @@ def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
 def resigned_responders(tt: TaskTables, provinsi: str | None) -> int:
     """Rows rejected as not_eligible from TPP the roster marks as resigned (roster needs updating)."""
     c = tt["responses_checked"]
-    mask = (c["outcome"] == "not_eligible") & c["warnings"].fillna("").str.contains("resigned")
+    mask = (c["outcome"] == "not_eligible") & c["detail"].fillna("").eq("resigned")
     if provinsi is not None:
         mask &= c["provinsi"] == provinsi
     return int(mask.sum())

@@ -119,7 +119,7 @@ NATIONAL_TPP = 29_700
 MIN_TPP_PER_PROVINCE = 12
 
 # Participation of the latest task per province (the rest drawn in 0.75-0.92).
-_FIXED_RATES = {"Gorontalo": 0.985, "Papua Pegunungan": 0.47, "Papua Tengah": 0.54, "Papua Selatan": 0.59}
+_FIXED_RATES = {"Gorontalo": 0.99, "Papua Pegunungan": 0.47, "Papua Tengah": 0.54, "Papua Selatan": 0.59}
 _PROPENSITY_SPREAD = 1.6  # sd of the persistent per-TPP propensity on the logit scale
 
 # Contact rates nationally (contract's known figures where given).
@@ -839,18 +839,19 @@ def _write_xlsx_responses(path: Path, frame: pd.DataFrame) -> None:
 
 def _write_village_media(path: Path, seed: int, scale: float, kab: pd.DataFrame) -> int:
     rng = _rng(seed, 4)
+    map_rng = _rng(DEFAULT_SEED, 6)  # codes and desa names are the map: the same for every seed
     counts = np.maximum(np.round(kab["desa"].to_numpy() * scale).astype(np.int64), 1)
     n = int(counts.sum())
     k_idx = np.repeat(np.arange(len(kab)), counts)
     within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
-    per_kec = rng.integers(8, 20, len(kab))[k_idx]
+    per_kec = map_rng.integers(8, 20, len(kab))[k_idx]
     kec = within // per_kec + 1
     desa_no = within % per_kec + 1
     bps = kab["bps_prov"].to_numpy()[k_idx] * 10**8 + kab["bps_kab"].to_numpy()[k_idx] * 10**6 + kec * 10**4 \
         + 2000 + desa_no
-    head = np.array(_DESA_HEAD, dtype=object)[rng.integers(0, len(_DESA_HEAD), n)]
-    tail = np.array(_DESA_TAIL, dtype=object)[rng.integers(0, len(_DESA_TAIL), n)]
-    spaced = rng.random(n) < 0.3
+    head = np.array(_DESA_HEAD, dtype=object)[map_rng.integers(0, len(_DESA_HEAD), n)]
+    tail = np.array(_DESA_TAIL, dtype=object)[map_rng.integers(0, len(_DESA_TAIL), n)]
+    spaced = map_rng.random(n) < 0.3
     desa = np.where(spaced, head + " " + np.char.capitalize(tail.astype(str)).astype(object), head + tail)
     slug = np.char.lower(np.char.replace(desa.astype(str), " ", "")).astype(object)
     kslug = np.array([_fold_ascii(k.split(" ", 1)[1]) for k in kab["kabupaten"]], dtype=object)[k_idx]

@@ -17,6 +17,7 @@ import pandas as pd
 from . import compute, config, load, validate
 from .errors import InputError
 from .publish import atomic_write_text, sha256_file, write_csv
+from .eligibility import ineligible_reason
 from .resolve import resolve_responses
 
 TABLES = {
@@ -44,7 +45,7 @@ TABLES = {
 
 RESPONSES_CHECKED_COLUMNS = [
     "source_row", "nomor_absen_input", "nomor_absen", "provinsi", "outcome", "on_time", "platform", "warnings",
-    "timestamp", "response_minutes", "kabupaten", "jabatan", "provinsi_form", "nama_input", "link",
+    "detail", "timestamp", "response_minutes", "kabupaten", "jabatan", "provinsi_form", "nama_input", "link",
 ]
 
 
@@ -75,7 +76,25 @@ def schedule_until(tasks: pd.DataFrame, task: pd.Series) -> pd.DataFrame:
     return order.iloc[: pos + 1].reset_index(drop=True)
 
 
-def checked_table(checked: pd.DataFrame) -> pd.DataFrame:
+def outcome_detail(checked: pd.DataFrame, roster: pd.DataFrame, task: pd.Series) -> pd.Series:
+    """Why a row got its outcome where one code hides several causes.
+
+    not_eligible -> the eligibility reason (resigned, out_of_scope, not_joined);
+    recovered -> the typing slip (changed, swapped, added, dropped)."""
+    detail = pd.Series("", index=checked.index, dtype="object")
+    usable = roster[roster["quarantine_reason"].isna() & roster["nomor_absen"].notna()]
+    reasons = ineligible_reason(usable, task)
+    by_id = pd.Series(reasons.to_numpy(), index=usable["nomor_absen"].astype("int64").to_numpy())
+    by_id = by_id[~by_id.index.duplicated()]
+    ne = checked["outcome"] == "not_eligible"
+    detail[ne] = checked.loc[ne, "nomor_absen"].astype("int64").map(by_id).fillna("").to_numpy()
+    rec = checked["outcome"] == "recovered"
+    if "recovery" in checked:
+        detail[rec] = checked.loc[rec, "recovery"].fillna("").to_numpy()
+    return detail
+
+
+def checked_table(checked: pd.DataFrame, detail: pd.Series) -> pd.DataFrame:
     """responses_checked.csv: the contract's columns first, then audit columns."""
     out = pd.DataFrame({
         "source_row": checked["source_row"].astype("int64"),
@@ -86,6 +105,7 @@ def checked_table(checked: pd.DataFrame) -> pd.DataFrame:
         "on_time": checked["on_time"].astype("boolean"),
         "platform": checked["platform"],
         "warnings": checked["warnings"].fillna(""),
+        "detail": detail,
         "timestamp": checked["timestamp"].map(lambda t: t.isoformat() if pd.notna(t) else ""),
         "response_minutes": checked["response_minutes"],
         "kabupaten": checked["roster_kabupaten"],
@@ -173,7 +193,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     tabs["channel_coverage"], tabs["channel_coverage_national"] = compute.channel_coverage(eligible)
     tabs["platforms"] = compute.platform_counts(checked)
     tabs["outcomes"] = compute.outcome_counts(checked)
-    tabs["responses_checked"] = checked_table(checked)
+    tabs["responses_checked"] = checked_table(checked, outcome_detail(checked, roster, task))
     quarantine = roster[roster["quarantine_reason"].notna()]
     tabs["roster_quarantine"] = pd.DataFrame({
         "source_row": quarantine["source_row"].astype("int64"),

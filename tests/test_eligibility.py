@@ -66,7 +66,7 @@ def test_scope_tuple_of_provinces_and_empty_is_national():
         ("Resign", None, False),  # Resign without a date left before every task
         ("resign", D(2025, 12, 1), True),  # case-insensitive
         (pd.NA, None, True),  # empty status means Aktif
-        ("Aktif", D(2025, 11, 1), False),  # a dated resignation counts whatever the status
+        ("Aktif", D(2025, 11, 1), True),  # the status decides: Aktif is eligible whatever the date
         ("Aktif", D(2025, 11, 5), True),
     ],
 )

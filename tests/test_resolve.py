@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import numpy as np
 import pandas as pd
@@ -398,12 +397,11 @@ def _national_frames(n_roster=30_000, n_resp=25_000, seed=7):
     return resp, ros
 
 
-def test_national_scale_speed():
+def test_national_scale_frames_resolve():
+    # Speed is measured by bench/bench_validate_resolve.py, not here.
     resp, ros = _national_frames()
-    start = time.perf_counter()
     out = resolve_responses(resp, ros, task())
-    elapsed = time.perf_counter() - start
     counts = out["outcome"].value_counts()
     assert counts.get("recovered", 0) > 0
     assert counts.get("counted", 0) + counts.get("recovered", 0) > 0.95 * len(resp)
-    assert elapsed < 4.0, f"resolve took {elapsed:.2f}s"  # target: well under 2 s (see report)
+    assert len(out) == len(resp) and out["source_row"].tolist() == resp["source_row"].tolist()
