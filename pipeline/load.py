@@ -535,7 +535,9 @@ ROSTER_COLUMNS = (
     "provinsi_raw", "provinsi", "kabupaten", "status", "tanggal_resign", "tanggal_bergabung",
 ) + contract.CHANNELS
 
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_DATE_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 _DATE_DMY = re.compile(r"^(\d{1,2})([/\-.])(\d{1,2})\2(\d{4})(?:\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$")
 _EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -666,8 +668,8 @@ def _task_time(value: object, tz: str, *, end_of_day: bool, where: str) -> pd.Ti
             "or DD/MM/YYYY HH:MM)"
         )
     try:
-        if hh is None:  # a date only: the whole day
-            naive = dt.datetime(int(y), int(mo), int(d), 23, 59, 59) if end_of_day else dt.datetime(int(y), int(mo), int(d))
+        if hh is None:  # a date only: mulai at 00:00:00, batas at 23:59:59 of that day
+            naive = dt.datetime(int(y), int(mo), int(d), *((23, 59, 59) if end_of_day else (0, 0, 0)))
         else:
             micro = int((frac or "0")[:6].ljust(6, "0"))
             naive = dt.datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss or 0), micro)
@@ -886,7 +888,7 @@ def load_responses(data_dir: Path, task: pd.Series, *, download_dir: Path | None
     out["timestamp"] = parse_timestamps(
         raw["timestamp"], tz=task["timezone"], mulai=task["mulai"], batas=task["batas"], fmt=fmt,
         source=f"{source} (task {task['task_id']})",
-    ).to_numpy()
+    )
     out["provinsi_raw"] = _strip(raw["provinsi"])
     out["provinsi"] = _map_unique(out["provinsi_raw"], contract.normalize_province)
     out["nomor_absen_input"] = _strip(raw["nomor_absen"])

@@ -332,10 +332,11 @@ def _people(seed: int, scale: float, kab: pd.DataFrame, tpp_prov: np.ndarray) ->
     n = len(prov_idx)
 
     # Names: first [middle] last, some degrees/honorifics.
-    first = np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), n)]
+    first_idx = rng.integers(0, len(_FIRST), n)
+    first = np.array(_FIRST, dtype=object)[first_idx]
     accented = rng.random(n) < 0.004
     first[accented] = np.array(_FIRST_ACCENTED, dtype=object)[rng.integers(0, len(_FIRST_ACCENTED), accented.sum())]
-    middle = np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), n)]
+    middle = np.array(_FIRST, dtype=object)[(first_idx + rng.integers(1, len(_FIRST), n)) % len(_FIRST)]
     has_middle = rng.random(n) < 0.3
     last = np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), n)]
     core = np.where(has_middle, first + " " + middle + " " + last, first + " " + last)
@@ -406,9 +407,11 @@ def _people(seed: int, scale: float, kab: pd.DataFrame, tpp_prov: np.ndarray) ->
     # province, unknown jabatan.
     bad_src = rng.choice(n, size=12, replace=False)
     bad = people.iloc[bad_src].copy()
-    bad["nama"] = [f"{a} {b}" for a, b in zip(np.array(_FIRST)[rng.integers(0, len(_FIRST), 12)],
-                                              np.array(_LAST)[rng.integers(0, len(_LAST), 12)])]
+    bad_first = np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), 12)]
+    bad_last = np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), 12)]
+    bad["nama"] = bad_first + " " + bad_last
     bad["core"] = bad["nama"]
+    bad["handle"] = [_fold_ascii(f) + "." + _fold_ascii(l) for f, l in zip(bad_first, bad_last)]
     bad["status"] = "Aktif"
     bad["resign"] = np.datetime64("NaT")
     bad["resign_nodate"] = False
@@ -844,7 +847,7 @@ def _write_village_media(path: Path, seed: int, scale: float, kab: pd.DataFrame)
     n = int(counts.sum())
     k_idx = np.repeat(np.arange(len(kab)), counts)
     within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
-    per_kec = map_rng.integers(8, 20, len(kab))[k_idx]
+    per_kec = np.maximum(map_rng.integers(8, 20, len(kab)), -(-counts // 99))[k_idx]  # <= 99 kecamatan
     kec = within // per_kec + 1
     desa_no = within % per_kec + 1
     bps = kab["bps_prov"].to_numpy()[k_idx] * 10**8 + kab["bps_kab"].to_numpy()[k_idx] * 10**6 + kec * 10**4 \

@@ -45,10 +45,6 @@ def write_xlsx(path: Path, rows: list[list], *, date_format: str | None = None) 
     return path
 
 
-def roster_table(path: Path, text: str) -> pd.DataFrame:
-    return load.read_table(path, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
-
-
 def task_row(**kw) -> pd.Series:
     base = {
         "task_id": "t1", "judul": "T", "timezone": "Asia/Jakarta", "sumber": None,
@@ -647,10 +643,10 @@ def responses_dir(tmp_path: Path, body: str, *, tasks: str = TASKS_CSV, header: 
 
 def test_load_responses_csv(tmp_path):
     d = responses_dir(tmp_path,
-                      "11/4/2025 9:15:32,Jatim,No. 00123,Ani S.Pd.,https://fb.com/x\n"
-                      "11/4/2025 10:00:00,Atlantis, 456 ,Budi , https://x.com/y \n"
-                      ",,,,\n"
-                      "11/4/2025 11:00:00,,#7,,\n",
+                      "11/4/2025 9:15:32,Jatim,No. 00123,Ani S.Pd.,https://fb.com/x,10\n"
+                      "11/4/2025 10:00:00,Atlantis, 456 ,Budi , https://x.com/y ,9\n"
+                      ",,,,,\n"
+                      "11/4/2025 11:00:00,,#7,,,\n",
                       header="Cap waktu,Wilayah Kerja,No Absen,Nama Lengkap,Link postingan,Skor\n")
     task = load.get_task(load.load_tasks(d), "t1")
     df = load.load_responses(d, task)
@@ -709,7 +705,7 @@ def test_load_responses_undecidable_names_task(tmp_path):
     task = load.get_task(load.load_tasks(d), "t1")
     with pytest.raises(InputError, match=r"t1\.csv \(task t1\).*format_timestamp"):
         load.load_responses(d, task)
-    write(d / "tasks.csv", tasks.strip() + ",dmy\n" if False else
+    write(d / "tasks.csv",
           "task_id,judul,mulai,batas,cakupan,format_timestamp\nt1,Satu,2025-01-01 00:00,2025-12-31 23:59,nasional,mdy\n")
     task = load.get_task(load.load_tasks(d), "t1")
     assert load.load_responses(d, task)["timestamp"].tolist() == [local("2025-04-11 09:00"), local("2025-11-04 09:00")]
@@ -816,3 +812,18 @@ def test_village_media_missing_required(tmp_path):
     write(tmp_path / "village_media.csv", "Kode Desa,Desa,Provinsi\n1,A,Bali\n")
     with pytest.raises(InputError, match=r"village_media\.csv: required column 'kabupaten' not found"):
         load.load_village_media(tmp_path)
+
+
+def test_task_date_only_covers_whole_day_and_xlsx_tasks(tmp_path):
+    write_xlsx(tmp_path / "tasks.xlsx", [
+        ["Task ID", "Judul", "Mulai", "Batas", "Cakupan", "Timezone"],
+        ["x1", "Satu", "2025-11-04", "2025-11-04", "Papua Tengah", "WIT"],
+        ["x2", "Dua", dt.datetime(2025, 11, 5, 8, 0), dt.datetime(2025, 11, 5, 20, 0), "nasional", None],
+    ], date_format="yyyy-mm-dd hh:mm")
+    tasks = load.load_tasks(tmp_path)
+    x1 = load.get_task(tasks, "x1")
+    assert x1["timezone"] == "Asia/Jayapura" and x1["scope"] == ("Papua Tengah",)
+    assert x1["mulai"] == pd.Timestamp("2025-11-04 00:00", tz="Asia/Jayapura")
+    assert x1["batas"] == pd.Timestamp("2025-11-04 23:59:59", tz="Asia/Jayapura")
+    x2 = load.get_task(tasks, "x2")
+    assert x2["mulai"] == pd.Timestamp("2025-11-05 08:00", tz="Asia/Jakarta")
