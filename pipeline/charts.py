@@ -7,14 +7,12 @@ the chart) and returns a matplotlib Figure; it computes nothing new.
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.pyplot as plt  # in a kernel the inline backend shows figures; elsewhere Agg
+import matplotlib.ticker as mticker
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker as mticker  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from . import fmt  # noqa: E402
+from . import fmt
 
 WIDTH_IN = 7.0  # fits an A4 page with 2 cm margins
 PALETTE = {"provinsi": "#1f6feb", "nasional": "#8c959f", "low": "#cf222e", "ok": "#1f6feb"}
