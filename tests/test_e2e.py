@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 
 from pipeline import contract
 from pipeline.sample import LATEST_TASK_ID, SAMPLE_PROVINCES
 
-from .conftest import ROOT, run_cli
+from conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -46,10 +47,13 @@ def test_report_writes_every_province_national_and_manifest(rendered):
         html = (folder / "report.html").read_text(encoding="utf-8")
         assert '<html lang="id">' in html or "lang=\"id\"" in html
         assert "<img" in html, f"{name}: no chart in the report"
-        pdf = (folder / "report.pdf").read_bytes()
-        assert pdf.startswith(b"%PDF")
-        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-        assert pages >= 2, f"{name}: {pages} page(s)"
+        reader = PdfReader(folder / "report.pdf")
+        assert len(reader.pages) >= 2, f"{name}: {len(reader.pages)} page(s)"
+        box = reader.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+        first = reader.pages[0].extract_text()
+        header = "Nasional" if name == "national" else "Provinsi "
+        assert header in first and "Halaman 1 dari" in first
         nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
         assert all(c.get("outputs") is not None for c in nb["cells"] if c["cell_type"] == "code")
         assert nb["metadata"]["papermill"]["parameters"]["task_dir"] == ".."
@@ -93,11 +97,27 @@ def test_manifest_hashes_every_output_and_input(rendered, small_sample):
     assert manifest["task_id"] == task_dir.name and manifest["parameters"]["task_id"] == task_dir.name
 
 
+def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """Every cell as text (a name like '=1+1 Lubis' must stay text, not become a formula)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        ws.append([v if v != "" else None for v in row])
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+    wb.save(path)
+
+
 def _to_xlsx(src: Path, dst: Path) -> None:
     """Copy a data directory, re-saving the roster and every response file as XLSX."""
     shutil.copytree(src, dst)
     roster = pd.read_csv(dst / "roster.csv", dtype=str, keep_default_na=False)
-    roster.to_excel(dst / "roster.xlsx", index=False)
+    _write_xlsx(roster, dst / "roster.xlsx")
     (dst / "roster.csv").unlink()
     for path in (dst / "responses").glob("*.csv"):
         raw = path.read_bytes()
@@ -106,7 +126,7 @@ def _to_xlsx(src: Path, dst: Path) -> None:
         except UnicodeDecodeError:
             text = raw.decode("cp1252")
         from io import StringIO
-        pd.read_csv(StringIO(text), dtype=str, keep_default_na=False).to_excel(path.with_suffix(".xlsx"), index=False)
+        _write_xlsx(pd.read_csv(StringIO(text), dtype=str, keep_default_na=False), path.with_suffix(".xlsx"))
         path.unlink()
 
 
@@ -141,6 +161,10 @@ def test_missing_required_column_is_a_clear_error(small_sample, tmp_path):
 
 def test_no_contacts_in_distributed_reports(rendered, small_sample):
     _, task_dir = rendered
+    for pdf_path in task_dir.glob("*/report.pdf"):
+        text = "\n".join(page.extract_text() for page in PdfReader(pdf_path).pages)
+        assert not re.search(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", text), pdf_path
+        assert not re.search(r"(?:\+?62|0)8[\d\s.-]{8,14}", text), pdf_path
     roster = pd.read_csv(small_sample / "roster.csv", dtype=str)
     emails = [e for e in roster["Email"].dropna() if "@" in e][:500]
     email_re = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
