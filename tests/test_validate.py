@@ -1,0 +1,72 @@
+"""The Great Expectations suites in expectations/: quarantine reasons, row-level results, the gate."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from pipeline import config, validate
+from pipeline.errors import ValidationFailed
+
+
+def roster_frame():
+    return pd.DataFrame({
+        "source_row": [1, 2, 3, 4, 5, 6],
+        "nomor_absen": pd.array([1, 2, 2, None, 5, 6], dtype="Int64"),
+        "nama": pd.array(["A", "B", "C", "D", "E", "F"], dtype="string"),
+        "provinsi": pd.array(["Aceh", None, "Bali", "Bali", "Bali", "Bali"], dtype="string"),
+        "jabatan": pd.array(["TA", "PD", "PD", None, None, "PLD"], dtype="string"),
+        "kabupaten": pd.array(["k"] * 6, dtype="string"),
+        "status": pd.array(["Aktif"] * 6, dtype="string"),
+    })
+
+
+def test_every_suite_is_valid_json_with_severity():
+    for path in sorted(config.EXPECTATIONS_DIR.glob("*.json")):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        assert spec["name"] == path.stem
+        for exp in spec["expectations"]:
+            assert exp["meta"]["severity"] in ("critical", "warning"), (path.name, exp["type"])
+
+
+def test_roster_quarantine_reasons_follow_the_contract_order():
+    out, res = validate.validate_roster(roster_frame())
+    # row 2 has a duplicate id and an unknown province: duplicate_id comes first
+    assert out["quarantine_reason"].fillna("").tolist() == ["", "duplicate_id", "duplicate_id", "missing_id",
+                                                            "unknown_jabatan", ""]
+    # row-level results name the row and the expectation
+    f = res.failures
+    assert set(f.loc[f["reason"] == "duplicate_id", "source_row"]) == {2, 3}
+    assert set(f.loc[f["reason"] == "unknown_province", "source_row"]) == {2}
+    assert not res.critical_ok
+
+
+def test_strict_fails_on_any_quarantined_row():
+    with pytest.raises(ValidationFailed, match="3|4"):
+        validate.validate_roster(roster_frame(), strict=True)
+
+
+def test_gate_rejects_two_counted_rows_for_one_tpp():
+    checked = pd.DataFrame({
+        "source_row": [1, 2], "outcome": ["counted", "recovered"],
+        "nomor_absen": pd.array([7, 7], dtype="Int64"), "on_time": pd.array([True, False], dtype="boolean"),
+    })
+    with pytest.raises(ValidationFailed, match="counted_id"):
+        validate.gate_checked_responses(checked, 2)
+
+
+def test_gate_rejects_lost_rows():
+    checked = pd.DataFrame({"source_row": [1], "outcome": ["counted"], "nomor_absen": pd.array([7], dtype="Int64"),
+                            "on_time": pd.array([True], dtype="boolean")})
+    with pytest.raises(ValidationFailed, match="2 rows in, 1 rows out"):
+        validate.gate_checked_responses(checked, 2)
+
+
+def test_validation_page_escapes_values():
+    df = roster_frame()
+    df.loc[4, "nomor_absen"] = pd.NA
+    res = validate.run_suite("roster", df.assign(kabupaten=pd.array(["<script>x</script>"] * 6, dtype="string")))
+    page = validate.validation_page([res], task_id="<t>")
+    assert "<script>" not in page and "&lt;t&gt;" in page
