@@ -32,13 +32,12 @@ def _percent_axis(axis) -> None:
     axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: fmt.persen(v, digits=0)))
 
 
-def kabupaten_bars(kab: pd.DataFrame, national_rate: float, title: str) -> plt.Figure:
-    """Horizontal bars of participation per kabupaten, lowest first, national rate as a line."""
-    kab = kab.sort_values(["participation_rate", "kabupaten"], kind="stable")
-    height = max(2.2, 0.24 * len(kab) + 1.0)
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
-    colors = [PALETTE["low"] if r < national_rate else PALETTE["ok"] for r in kab["participation_rate"].fillna(0)]
-    ax.barh(kab["kabupaten"].astype(str), kab["participation_rate"].fillna(0), color=colors)
+def _ranked_bars(frame: pd.DataFrame, label: str, national_rate: float, title: str) -> plt.Figure:
+    """Horizontal participation bars in the frame's order; red below the national rate (dashed line)."""
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, max(2.2, 0.22 * len(frame) + 1.0)))
+    rates = frame["participation_rate"].fillna(0)
+    ax.barh(frame[label].astype(str), rates,
+            color=[PALETTE["low"] if r < national_rate else PALETTE["ok"] for r in rates])
     ax.axvline(national_rate, color=PALETTE["nasional"], linestyle="--", linewidth=1,
                label=f"Nasional {fmt.persen(national_rate)}")
     ax.set_xlim(0, 1)
@@ -50,6 +49,12 @@ def kabupaten_bars(kab: pd.DataFrame, national_rate: float, title: str) -> plt.F
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def kabupaten_bars(kab: pd.DataFrame, national_rate: float, title: str) -> plt.Figure:
+    """Participation per kabupaten, lowest first (those needing follow-up on top)."""
+    kab = kab.sort_values(["participation_rate", "kabupaten"], kind="stable")
+    return _ranked_bars(kab, "kabupaten", national_rate, title)
 
 
 def trend_lines(trend: pd.DataFrame, provinsi: str | None, title: str) -> plt.Figure:
@@ -88,21 +93,9 @@ def channel_bars(frame: pd.DataFrame, provinsi: str, title: str) -> plt.Figure:
 
 
 def province_bars(prov: pd.DataFrame, national_rate: float, title: str) -> plt.Figure:
-    """All provinces ranked by participation."""
+    """All provinces ranked by participation, best first."""
     prov = prov.sort_values(["participation_rate", "provinsi"], ascending=[False, True])
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, max(3.0, 0.2 * len(prov) + 1.0)))
-    colors = [PALETTE["low"] if r < national_rate else PALETTE["ok"] for r in prov["participation_rate"]]
-    ax.barh(prov["provinsi"], prov["participation_rate"], color=colors)
-    ax.axvline(national_rate, color=PALETTE["nasional"], linestyle="--", linewidth=1,
-               label=f"Nasional {fmt.persen(national_rate)}")
-    ax.set_xlim(0, 1)
-    _percent_axis(ax.xaxis)
-    ax.invert_yaxis()
-    ax.set_xlabel("Partisipasi")
-    ax.set_title(title)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
+    return _ranked_bars(prov, "provinsi", national_rate, title)
 
 
 def heatmap(matrix: pd.DataFrame, title: str) -> plt.Figure:
