@@ -191,7 +191,7 @@ def _csv_grid(data: bytes, path: Path) -> tuple[list, list[list], list[int]]:
         # Find the physical line of the ragged record (records may span lines).
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
         line = None
-        for k, rec in enumerate(reader):
+        for k, _ in enumerate(reader):
             if k == bad:
                 line = reader.line_num
                 break
@@ -742,7 +742,7 @@ def load_tasks(data_dir: Path) -> pd.DataFrame:
         row = rec["source_row"]
         where = f"{path}: row {row}:"
 
-        def text(name: str) -> str | None:
+        def text(name: str, rec: dict = rec) -> str | None:
             value = rec.get(name)
             if _empty(value):
                 return None

@@ -122,7 +122,7 @@ _DEGREE_KEYS = frozenset("".join(p) for p in _DEGREE_PARTS) | {"cpa", "ca", "cfp
 _AMBIGUOUS_BARE = frozenset({
     "se", "st", "sh", "sp", "ss", "sm", "mm", "ma", "me", "mt", "mh", "mp", "ap", "ak", "ag",
     "ba", "lc", "dr", "ir", "ama", "mak", "sak", "sei", "shi", "sip", "sag", "mag", "map",
-    "sag", "dra", "drs", "drg", "prof", "dipl", "sth", "mth", "spt", "spi", "ca", "ks", "aks",
+    "dra", "drs", "drg", "prof", "dipl", "sth", "mth", "spt", "spi", "ca", "ks", "aks",
 })
 _SAFE_BARE = _DEGREE_KEYS - _AMBIGUOUS_BARE
 

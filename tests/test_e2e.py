@@ -58,7 +58,7 @@ def test_report_writes_every_province_national_and_manifest(rendered):
         assert all(c.get("outputs") is not None for c in nb["cells"] if c["cell_type"] == "code")
         assert nb["metadata"]["papermill"]["parameters"]["task_dir"] == ".."
     # progress and the one-line summary
-    assert "[38/38]" in proc.stdout and f"38 reports" in proc.stdout and str(task_dir) in proc.stdout
+    assert "[38/38]" in proc.stdout and "38 reports" in proc.stdout and str(task_dir) in proc.stdout
     assert (task_dir / "index.html").exists() and (task_dir / "validation" / "index.html").exists()
 
 
@@ -77,7 +77,6 @@ def test_contract_tables_have_the_contract_columns(rendered):
     assert (sums.loc[prov["provinsi"]].to_numpy() == prov[["eligible", "responded", "on_time"]].to_numpy()).all()
     # count in = count out
     checked = pd.read_csv(task_dir / "tables" / "responses_checked.csv")
-    src = (Path(json.loads((task_dir / "task.json").read_text())["inputs"][0]["path"]))
     assert checked["source_row"].is_unique
     counted = checked[checked["outcome"].isin(["counted", "recovered"])]
     assert counted["nomor_absen"].is_unique
