@@ -237,12 +237,15 @@ def id_digits(value: object) -> str:
     return "".join(c for c in str(value) if c.isascii() and c.isdigit())
 
 
+_WHITESPACE = re.compile(r"\s")
+
+
 def link_host(link: object) -> str | None:
     """Lower-case host of an http(s) URL with a host, else None."""
     if link is None or link is pd.NA or (isinstance(link, float) and pd.isna(link)):
         return None
     text = str(link).strip()
-    if not text or any(c.isspace() for c in text):
+    if not text or _WHITESPACE.search(text):
         return None
     try:
         parts = urlsplit(text)
