@@ -439,14 +439,77 @@ def test_read_table_xlsx_keeps_datetimes_and_stringifies_numbers(tmp_path):
     assert str(df["provinsi"].dtype) == "string"
 
 
-def test_xlsx_fast_reader_matches_openpyxl(tmp_path):
-    rows = [["Nomor Absen", "Nama", "Jabatan", "Provinsi", "Kabupaten", "Tanggal Bergabung"]]
-    rows += [[i, f"Nama {i} é", "PD", "Bali", "Badung", dt.datetime(2024, 1, 1 + i % 28)] for i in range(1, 60)]
-    path = write_xlsx(tmp_path / "roster.xlsx", rows, date_format="dd/mm/yyyy")
-    fast = load._collect(load._fast_xlsx_rows(zipfile.ZipFile(path)))
-    slow = load._collect(load._openpyxl_rows(path.read_bytes(), path))
-    assert fast[0] == slow[0] and fast[2] == slow[2]
-    assert [list(r) for r in fast[1]] == [list(r) for r in slow[1]]
+@pytest.mark.parametrize("epoch_1904", [False, True])
+def test_xlsx_reader_agrees_with_openpyxl(tmp_path, epoch_1904):
+    """python-calamine (the reader) against openpyxl (the reference) on every kind of cell."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    header = ["Nomor Absen", "Nama", "Jabatan", "Provinsi", "Kabupaten", "Tanggal Bergabung", "WA"]
+    rows = [[None], [None, *header]]  # a blank row and a blank first column before the header
+    for i in range(1, 60):
+        rows.append([None, i if i % 3 else float(i), f"Nama {i} \u00e9\u00df \u0627\u0644\u0639\u0631\u0628\u064a\u0629", "PD",
+                     "Bali" if i % 2 else "  Bali  ", "Badung" if i % 7 else None,
+                     dt.datetime(2024, 1, 1 + i % 28, 9 if i % 5 == 0 else 0, 30 if i % 5 == 0 else 0),
+                     81234567800 + i if i % 4 else True])
+        if i % 10 == 0:
+            rows.append([None] * 8)  # blank rows keep their number
+    path = tmp_path / "roster.xlsx"
+    wb = openpyxl.Workbook()
+    if epoch_1904:
+        wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    for (cell,) in ws.iter_rows(min_row=3, min_col=7, max_col=7):
+        cell.number_format = "dd/mm/yyyy hh:mm" if cell.row % 2 else "dd/mm/yyyy"
+    wb.save(path)
+
+    got = load.read_table(path, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
+    ref = openpyxl.load_workbook(path, read_only=True)
+    ref_rows = [r[1:] for r in ref.worksheets[0].iter_rows(min_row=3, values_only=True)]
+    ref_rows = [(n, r) for n, r in enumerate(ref_rows, start=1) if any(v is not None for v in r)]
+    assert got["source_row"].tolist() == [n for n, _ in ref_rows]
+    columns = ["nomor_absen", "nama", "jabatan", "provinsi", "kabupaten", "tanggal_bergabung", "whatsapp"]
+    for j, canon in enumerate(columns):
+        for (n, r), value in zip(ref_rows, got[canon].tolist()):
+            expected = load._cell_value(r[j])
+            if isinstance(expected, str) and not expected.strip():
+                expected = pd.NA
+            if isinstance(value, dt.date):
+                assert pd.Timestamp(value) == pd.Timestamp(expected), (canon, n)
+            else:
+                assert value is expected or value == expected, (canon, n, value, expected)
+    assert got["tanggal_bergabung"].map(type).isin([dt.date, dt.datetime]).all()
+    assert got.loc[0, "nomor_absen"] == "1" and got.loc[2, "nomor_absen"] == "3"  # 3.0 -> "3"
+
+
+def test_xlsx_first_worksheet_skips_chartsheets_and_reads_inline_strings(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data TPP"
+    ws.append(["Nomor Absen", "Nama", "Jabatan", "Provinsi", "Kabupaten"])
+    ws.append([7, "Ani", "TA", "Bali", "Badung"])
+    wb.create_chartsheet("Grafik", 0)
+    other = wb.create_sheet("Lain")
+    other.append(["x"])
+    path = tmp_path / "roster.xlsx"
+    wb.save(path)
+    df = load.read_table(path, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
+    assert df[["nomor_absen", "nama"]].values.tolist() == [["7", "Ani"]]
+    # inline strings (as Google Sheets and some exporters write them)
+    import xlsxwriter
+    path2 = tmp_path / "inline.xlsx"
+    book = xlsxwriter.Workbook(path2, {"constant_memory": True})  # constant_memory writes inline strings
+    sheet = book.add_worksheet()
+    for j, h in enumerate(["Nomor Absen", "Nama", "Jabatan", "Provinsi", "Kabupaten"]):
+        sheet.write_string(0, j, h)
+    for j, v in enumerate(["12", "Budi", "PD", "Jatim", "Malang"]):
+        sheet.write_string(1, j, v)
+    book.close()
+    with zipfile.ZipFile(path2) as zf:
+        assert b"inlineStr" in zf.read("xl/worksheets/sheet1.xml")
+    df2 = load.read_table(path2, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
+    assert df2[["nomor_absen", "nama", "provinsi"]].values.tolist() == [["12", "Budi", "Jatim"]]
 
 
 # --- Tasks -------------------------------------------------------------------------------------
