@@ -28,30 +28,37 @@ Normalisation (`normalize_name`)
 Matching (`names_match`)
 ------------------------
 Both names are normalised; an empty name matches nothing (callers decide what "no name"
-means). Otherwise the names match when one of these holds:
+means). The contract: the same, or clearly the same person, "one is the other with a name
+left out, a small typo". So the names match when one of these holds:
 
-* they are equal, or equal once spaces are removed (``Nur Hayati`` / ``Nurhayati``);
-* they have a different number of words and, spaces removed, differ by one edit
-  (optimal string alignment distance <= 1, both at least 6 letters: ``Abdul Rahman`` /
-  ``Abdurrahman``);
+* they are equal, or equal once spaces are removed (``Nur Hayati`` / ``Nurhayati``), also
+  after folding spelling variants of Muhammad (``Muh``, ``Moh``, ``Mhd``, ``Muhamad``,
+  ``Mochammad`` ...), ``Abd`` -> ``abdul``, ``Sitti`` -> ``siti``;
+* *a small typo*: the whole names (as typed, or folded) are one edit apart (optimal string
+  alignment distance, an adjacent swap is one edit), the longer having >= 4 letters
+  (``Anti Pane`` / ``Andi Pane``, ``Petrus Gilang Mohaad`` / ``Petrus Gilang Mohamad``,
+  ``Yusuf`` / ``Yusup``);
+* they have a different number of words and, spaces removed, differ by one edit (both at
+  least 6 letters: ``Abdul Rahman`` / ``Abdurrahman``);
 * word alignment: every word of the name with fewer words (either one when equal) is
-  paired with a distinct word of the other, each pair being
+  paired with a distinct word of the other (order free), each pair being
 
-  - *exact*: equal after folding spelling variants of Muhammad (``Muh``, ``Moh``,
-    ``Mhd``, ``Muhamad``, ``Mochammad`` ...), ``Abd`` -> ``abdul``, ``Sitti`` -> ``siti``;
-  - *typo*: same first letter and OSA distance (edits incl. adjacent swaps) <= 1 when the
-    longer word has >= 5 letters, or <= 2 when both have >= 8 letters (``Rizki``/``Rizky``,
-    ``Yusuf``/``Yusup``, ``Nurhayati``/``Nurhayatih``; but ``Dewi``/``Dewa``,
-    ``Agus``/``Bagus`` and ``Aminah``/``Rahmah`` are not typos);
+  - *exact*: equal after folding;
+  - *typo* (only when both names have the same number of words, at most one such pair):
+    same first letter and OSA distance <= 1 when the longer word has >= 4 letters, or <= 2
+    when both have >= 8 letters, on the words as typed or folded (``Muhamad Rizki`` /
+    ``Muhammad Rizky``, ``Nurhayati Lubis`` / ``Nurhayatih Lubis``);
   - *initial*: a one-letter word and a word starting with that letter (``M. Rizki``);
 
-  with at most one typo pair, and enough evidence: when both names have the same number
-  of words, at least one non-initial pair on a distinctive word; when words were left out,
-  at least one *exact* pair on a distinctive word of >= 3 letters. Common given-name
-  prefixes and Balinese/Bugis birth-order or rank names (``Muhammad``, ``Siti``, ``Nur``,
-  ``Abdul``, ``I``, ``Ni``, ``Made``, ``Wayan``, ``Putu``, ``Ketut``, ``Andi``, ``La``,
-  ``Wa`` ...) are not distinctive: ``Siti`` never matches ``Siti Aminah`` but ``Aminah``
-  does; ``Siti Aminah`` vs ``Siti Rahmah`` does not match.
+  and some evidence: with the same number of words, at least one pair that is not an
+  initial; with words left out (*a name left out*, ``Ketut`` / ``Ketut Marpaung``,
+  ``Aminah`` / ``Siti Aminah``, ``Siti Andi`` / ``Siti Andi Ohoiwutun``), at least one
+  exact pair on a word of >= 2 letters.
+
+Not the same person: two typos (``Andi Saputra`` / ``Andri Saputri``), a name left out and
+a typo (``I Made Sudarta`` / ``Made Sukarta``), a different word (``Siti Aminah`` /
+``Siti Rahmah``, ``Ahmad Fauzi`` / ``Ahmad Fauzan``, ``Budi Santoso`` / ``Budi Susanto``),
+initials only. All distances come from rapidfuzz (``rapidfuzz.distance.OSA``).
 """
 
 from __future__ import annotations
@@ -136,20 +143,13 @@ _WORD_ALIASES = {
     ),
     "abd": "abdul", "sitti": "siti",
 }
-# Words too common to identify a person on their own.
-_GENERIC_WORDS = frozenset({
-    "muhammad", "siti", "nur", "nurul", "abdul", "bin", "binti", "al", "el", "i", "ni", "made",
-    "wayan", "putu", "nyoman", "ketut", "kadek", "komang", "gede", "luh", "gusti", "ngurah",
-    "anak", "agung", "ayu", "andi", "la", "wa", "daeng", "dg", "ida", "bagus", "ahmad",
-})
-
 # Thresholds (see module docstring).
-TYPO_MAX_DISTANCE_SHORT = 1  # OSA distance allowed between two words ...
-TYPO_MIN_LENGTH_SHORT = 5  # ... when the longer of them has at least this many letters
-TYPO_MAX_DISTANCE_LONG = 2  # OSA distance allowed ...
+TYPO_MAX_DISTANCE_SHORT = 1  # OSA distance allowed between two names or two words ...
+TYPO_MIN_LENGTH_SHORT = 4  # ... when the longer of them has at least this many letters
+TYPO_MAX_DISTANCE_LONG = 2  # OSA distance allowed between two words ...
 TYPO_MIN_LENGTH_LONG = 8  # ... when both have at least this many letters
 JOINED_MIN_LENGTH = 6  # spaces-removed comparison needs this many letters on both sides
-EVIDENCE_MIN_LENGTH = 3  # an exact pair proving a left-out-name match needs this many letters
+EVIDENCE_MIN_LENGTH = 2  # a left-out-name match needs an exact pair on a word this long
 
 # --- Normalisation -------------------------------------------------------------------------------
 
@@ -291,11 +291,15 @@ def name_tokens(normalized: str) -> list[str]:
     return [_WORD_ALIASES.get(w, w) for w in normalized.split()]
 
 
-def _is_typo(x: str, y: str) -> bool:
-    longest = max(len(x), len(y))
-    if longest < TYPO_MIN_LENGTH_SHORT or x[0] != y[0]:
+def _is_typo(x: str, y: str, *, long_ok: bool = True) -> bool:
+    """A small typo: OSA distance (edits incl. adjacent swaps) <= 1 when the longer has at least
+    TYPO_MIN_LENGTH_SHORT letters; <= 2 when `long_ok` and both have TYPO_MIN_LENGTH_LONG."""
+    if x == y:
+        return True
+    if max(len(x), len(y)) < TYPO_MIN_LENGTH_SHORT:
         return False
-    limit = TYPO_MAX_DISTANCE_LONG if min(len(x), len(y)) >= TYPO_MIN_LENGTH_LONG else TYPO_MAX_DISTANCE_SHORT
+    long_words = long_ok and min(len(x), len(y)) >= TYPO_MIN_LENGTH_LONG
+    limit = TYPO_MAX_DISTANCE_LONG if long_words else TYPO_MAX_DISTANCE_SHORT
     if abs(len(x) - len(y)) > limit:
         return False
     return OSA.distance(x, y, score_cutoff=limit) <= limit
@@ -305,6 +309,11 @@ def _is_initial(x: str, y: str) -> bool:
     return (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
 
 
+def _word_typo(x: tuple[str, str], y: tuple[str, str]) -> bool:
+    """Two (raw, folded) words one typo apart, same first letter (raw or folded spelling)."""
+    return any(a[0] == b[0] and _is_typo(a, b) for a, b in ((x[0], y[0]), (x[1], y[1])))
+
+
 @lru_cache(maxsize=262_144)
 def match_normalized(a: str, b: str) -> bool:
     """`names_match` for two already normalised names (see the module docstring)."""
@@ -312,45 +321,54 @@ def match_normalized(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    ta, tb = name_tokens(a), name_tokens(b)
-    if ta == tb:
+    ra, rb = a.split(), b.split()
+    fa, fb = name_tokens(a), name_tokens(b)
+    if fa == fb:
         return True
-    ja, jb = "".join(ta), "".join(tb)
-    if ja == jb:
+    ja, jb = "".join(fa), "".join(fb)
+    if ja == jb or "".join(ra) == "".join(rb):
+        return True
+    # A small typo in the whole name (as typed, or with Muhammad spellings folded).
+    if _is_typo(a, b, long_ok=False) or _is_typo(" ".join(fa), " ".join(fb), long_ok=False):
         return True
     if (
-        len(ta) != len(tb)
+        len(fa) != len(fb)
         and min(len(ja), len(jb)) >= JOINED_MIN_LENGTH
         and OSA.distance(ja, jb, score_cutoff=1) <= 1
     ):
-        return True
-    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+        return True  # a space and a letter: Abdul Rahman / Abdurrahman
+    if len(fa) <= len(fb):
+        short, long_ = list(zip(ra, fa)), list(zip(rb, fb))
+    else:
+        short, long_ = list(zip(rb, fb)), list(zip(ra, fa))
     # Every kind of pair shares the first letter: a cheap way to reject most non-matches.
-    if not {w[0] for w in short} <= {w[0] for w in long_}:
+    firsts = {w[0][0] for w in long_} | {w[1][0] for w in long_}
+    if not all(w[0][0] in firsts or w[1][0] in firsts for w in short):
         return False
+    left_out = len(short) != len(long_)
+    tests = [("exact", lambda x, y: x[1] == y[1])]
+    if not left_out:
+        tests.append(("typo", _word_typo))  # a name left out and a typo: not clearly the same
+    tests.append(("initial", lambda x, y: _is_initial(x[1], y[1])))
     free = list(range(len(long_)))
-    kinds: list[tuple[str, str]] = []  # (kind, word) for each word of `short`
+    kinds: list[tuple[str, str]] = []  # (kind, folded word of `short`) for each word of `short`
     pending = list(short)
-    for kind, test in (("exact", str.__eq__), ("typo", _is_typo), ("initial", _is_initial)):
+    for kind, test in tests:
         still = []
         for word in pending:
             for j in free:
                 if test(word, long_[j]):
                     free.remove(j)
-                    kinds.append((kind, long_[j] if kind == "initial" else word))
+                    kinds.append((kind, word[1]))
                     break
             else:
                 still.append(word)
         pending = still
     if pending:
         return False
-    if sum(k == "typo" for k, _ in kinds) > 1:
-        return False
-    if len(ta) == len(tb):
-        return any(k != "initial" and w not in _GENERIC_WORDS for k, w in kinds)
-    return any(
-        k == "exact" and w not in _GENERIC_WORDS and len(w) >= EVIDENCE_MIN_LENGTH for k, w in kinds
-    )
+    if left_out:
+        return any(k == "exact" and len(w) >= EVIDENCE_MIN_LENGTH for k, w in kinds)
+    return sum(k == "typo" for k, _ in kinds) <= 1 and any(k != "initial" for k, _ in kinds)
 
 
 def names_match(a: object, b: object) -> bool:

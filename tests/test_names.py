@@ -72,22 +72,45 @@ SAME_PERSON = [
     ("Suprianto", "Supriyanto"),
     ("Kristina Br Ginting", "Kristina Ginting"),
     ("Dr. Yohanes Sitorus, M.Si", "Yohanes Sitorus"),
+    # a name left out, whatever the word left (contract: "one is the other with a name left out")
+    ("Ketut", "Ketut Marpaung, S.IP."),
+    ("Siti", "Siti Aminah"),
+    ("Muhammad", "H. Muhammad Sangkala"),
+    ("Siti Andi", "Siti Andi Ohoiwutun"),
+    ("Nur Siti", "Nur Siti Wenda"),
+    ("Wayan Sudarma", "I Wayan Sudarma"),
+    ("M. Rizki", "Muhammad Rizki Ramadhan"),  # an initial and a name left out
+    # a small typo (one edit in the whole name), also in short words and Muhammad spellings
+    ("Anti Pane", "Andi Pane"),
+    ("Ddi Bria", "Dedi Bria, S.Pd."),
+    ("Ria Pane", "Rina Pane, S.Pd."),
+    ("Asap Rauf", "Asep Rauf, S.Pd.I."),
+    ("Dewi Lestari", "Dewa Lestari"),
+    ("Agus", "Bagus"),
+    ("Petrus Gilang Mohaad", "Petrus Gilang Mohamad, A.Md."),  # typo in a Muhammad variant
+    ("Mohaad", "Mohamad"),
+    ("Rina Mohaead", "Rina Mohamad"),
+    ("Muhamad Rizki", "Mochammad Rizki"),
+    ("Srii Wahyuni", "Sri Wahyuni"),
 ]
 
 DIFFERENT_PEOPLE = [
     ("Siti Aminah", "Siti Rahmah"),
-    ("Siti", "Siti Aminah"),  # only a common word in common
-    ("Muhammad", "Muhammad Rizki"),
-    ("Ahmad Fauzi", "Ahmad Fauzan"),
-    ("Dewi Lestari", "Dewa Lestari"),  # short words: one letter is a different name
+    ("Ahmad Fauzi", "Ahmad Fauzan"),  # two edits in a short word
     ("Budi Santoso", "Budi Susanto"),
     ("Andi Saputra", "Andri Saputri"),  # two typos
-    ("I Made Sudarta", "Made Sukarta"),
+    ("I Made Sudarta", "Made Sukarta"),  # a name left out and a typo
+    ("Ktut", "Ketut Marpaung"),  # a name left out and a typo
     ("Muhammad Rizki", "Muhammad Fauzi"),
     ("Rizki", "Ramadhan"),
-    ("Agus", "Bagus"),
     ("M. Rizki", "Rizal Maulana"),
     ("Ahmad Se", "Ahmad Santoso"),
+    ("Ani", "Ana"),  # one edit in a three-letter name is a third of it
+    ("M. R.", "Muhammad Rizki"),  # initials only
+    ("Siti Rahmawati Tarigan", "Armansyah Manurung"),
+    ("Yohanes Kogoya", "Kristina Sembiring"),
+    ("Maria Latuconsina", "Melki Hartini Susanto"),
+    ("Siti Rahmawati Tarigan", "Siti Aminah"),  # one word in common, others differ
 ]
 
 
