@@ -34,6 +34,7 @@ __all__ = [
     "persen",
     "poin",
     "tanggal",
+    "tanggal_singkat",
     "jam",
     "tanggal_jam",
     "menit",
@@ -157,6 +158,13 @@ def tanggal(d: Any) -> str:
     if _is_na(d):
         return NA
     return format_date(_as_date(d), "d MMMM y", locale=LOCALE)
+
+
+def tanggal_singkat(d: Any, *, year: bool = True) -> str:
+    """Short date for chart axes and narrow columns: "10 Nov 2025" ("10 Nov" without the year); NA -> "–"."""
+    if _is_na(d):
+        return NA
+    return format_date(_as_date(d), "d MMM y" if year else "d MMM", locale=LOCALE)
 
 
 def _zone(tz: Any) -> dt.tzinfo:

@@ -2,13 +2,17 @@
 
 Nothing here computes a figure: it selects rows of `tables/*.csv` (written by stage.py
 from compute.py) and formats them. Every display object shows the same content as HTML
-(escaped) and as plain text, so a notebook rerun (nbval) audits the numbers.
+(escaped) and as plain text, so a notebook rerun (nbval) audits the numbers. Text from the
+inputs (names, kabupaten, task titles) is untrusted: it is escaped here, never marked up,
+and very long values are clipped so that they cannot break the page layout.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,34 +30,72 @@ OUTCOME_LABEL = {
 }
 QUARANTINE_LABEL = {"missing_id": "Nomor absen kosong/bukan angka", "duplicate_id": "Nomor absen ganda",
                     "unknown_province": "Provinsi tidak dikenal", "unknown_jabatan": "Jabatan tidak dikenal"}
+ACTION_INACTIVE = "Mungkin tidak aktif lagi: cek Data TPP"
+ACTION_PEMBINAAN = "Pembinaan"
+# Untrusted text longer than this is clipped in reports (real names and places are far shorter).
+MAX_TEXT = 160
+# No table cell shows more than this (a safety net for any text; definitions are shorter).
+MAX_CELL = 400
+HEADLINE_NOTE = (
+    "Perubahan: selisih partisipasi dengan tugas sebelumnya yang mencakup provinsi itu. Peringkat: 1 = partisipasi "
+    "tertinggi. belum-respon.xlsx memuat data pribadi (UU PDP 27/2022) di lembar TERBATAS: hanya untuk PIC provinsi."
+)
+NUM = ' class="num"'
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clip(value: object, limit: int = MAX_TEXT) -> str:
+    """Untrusted text as shown: missing -> "", control characters -> space, at most `limit` characters."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = _CONTROL.sub(" ", str(value))
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({fmt.angka(len(text))} karakter)"
 
 
 # --- Display objects -------------------------------------------------------------------------------
 
 class Table:
-    """A table shown as escaped HTML (with <thead>, for repeated headers in the PDF) and as text."""
+    """A table shown as escaped HTML (with <thead>, repeated on every PDF page) and as text.
 
-    def __init__(self, df: pd.DataFrame, *, caption: str = "", numeric: tuple[str, ...] = ()):
+    `widths` (percent per column) gives a fixed layout: columns keep their width and long
+    text wraps inside its cell instead of squeezing its neighbours. `css` adds table classes
+    (`kecil`: smaller font; `sempit`: a narrow table). Builders clip untrusted text to
+    MAX_TEXT; no cell shows more than MAX_CELL characters whatever its source.
+    """
+
+    def __init__(self, df: pd.DataFrame, *, caption: str = "", numeric: tuple[str, ...] = (),
+                 widths: tuple[float, ...] | None = None, css: str = ""):
         self.df = df.reset_index(drop=True)
         self.caption = caption
         self.numeric = set(numeric)
+        if widths is not None and len(widths) != len(self.df.columns):
+            raise ValueError(f"{len(widths)} widths for {len(self.df.columns)} columns")
+        self.widths = widths
+        self.css = css
 
     def _repr_html_(self) -> str:
         e = html.escape
-        head = "".join(f"<th>{e(str(c))}</th>" for c in self.df.columns)
+        head = "".join(f"<th{NUM if c in self.numeric else ''}>{e(str(c))}</th>" for c in self.df.columns)
         body = []
         for row in self.df.itertuples(index=False):
             cells = []
             for col, val in zip(self.df.columns, row):
-                cls = ' class="num"' if col in self.numeric else ""
-                cells.append(f"<td{cls}>{e('' if pd.isna(val) else str(val))}</td>")
+                cells.append(f"<td{NUM if col in self.numeric else ''}>{e(clip(val, MAX_CELL))}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
-        cap = f"<caption>{e(self.caption)}</caption>" if self.caption else ""
-        return f'<table class="report-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        cap = f"<caption>{e(clip(self.caption, 2 * MAX_TEXT))}</caption>" if self.caption else ""
+        classes = " ".join(c for c in ("report-table", "tetap" if self.widths else "", self.css) if c)
+        cols = ""
+        if self.widths:
+            cols = "<colgroup>" + "".join(f'<col style="width: {w:g}%">' for w in self.widths) + "</colgroup>"
+        return (f'<table class="{classes}">{cap}{cols}<thead><tr>{head}</tr></thead>'
+                f'<tbody>{"".join(body)}</tbody></table>')
 
     def __repr__(self) -> str:
-        text = self.df.to_string(index=False) if len(self.df) else "(tidak ada baris)"
-        return (self.caption + "\n" if self.caption else "") + text
+        shown = self.df.map(lambda v: clip(v, MAX_CELL)) if len(self.df) else self.df
+        text = shown.to_string(index=False) if len(self.df) else "(tidak ada baris)"
+        return (clip(self.caption, 2 * MAX_TEXT) + "\n" if self.caption else "") + text
 
 
 class Text:
@@ -71,7 +113,7 @@ class Text:
 
 
 class Facts:
-    """Headline figures as a definition list (HTML) and 'label: value' lines (text)."""
+    """Headline figures as boxes (HTML) and 'label: value' lines (text)."""
 
     def __init__(self, items: list[tuple[str, str]]):
         self.items = items
@@ -112,36 +154,60 @@ class TaskTables:
         return pd.Timestamp(self.info["batas"]).tz_convert(self.tz)
 
 
-def load_task_tables(task_dir: Path | str) -> TaskTables:
+def _read_table(path: Path) -> pd.DataFrame:
+    dtype = {"nomor_absen": "string"} if path.stem == "roster_quarantine" else {"nomor_absen": "Int64"}
+    return pd.read_csv(path, keep_default_na=True, dtype=dtype)
+
+
+def load_task_tables(task_dir: Path | str, names: tuple[str, ...] | None = None) -> TaskTables:
+    """task.json and tables/*.csv (or only `names`) of one task's output folder."""
     task_dir = Path(task_dir)
     info = json.loads((task_dir / "task.json").read_text(encoding="utf-8"))
-    tables = {}
-    for path in sorted(config.tables_dir(task_dir).glob("*.csv")):
-        tables[path.stem] = pd.read_csv(path, keep_default_na=True, dtype={"nomor_absen": "Int64"}
-                                        if path.stem != "roster_quarantine" else {"nomor_absen": "string"})
-    return TaskTables(task_dir, info, tables)
+    folder = config.tables_dir(task_dir)
+    paths = sorted(folder.glob("*.csv")) if names is None else [folder / f"{n}.csv" for n in names]
+    return TaskTables(task_dir, info, {p.stem: _read_table(p) for p in paths})
 
 
 def task_heading(tt: TaskTables) -> list[Text]:
     info = tt.info
+    cakupan = "nasional" if info["cakupan"].strip().lower() == "nasional" else info["cakupan"]
     return [
-        Text(f"Tugas: {info['judul']} ({info['task_id']})", tag="p", css="subtitle"),
+        Text(f"Tugas: {clip(info['judul'])} ({info['task_id']})", tag="p", css="subtitle"),
         Text(f"Mulai {fmt.tanggal_jam(tt.mulai, tt.tz)}; batas {fmt.tanggal_jam(tt.batas, tt.tz)}. "
-             f"Cakupan: {'nasional' if info['cakupan'].strip().lower() == 'nasional' else info['cakupan']}."),
+             f"Cakupan: {clip(cakupan)}."),
     ]
 
 
 # --- Formatting helpers ------------------------------------------------------------------------------
 
-def figures_frame(df: pd.DataFrame, key_cols: dict[str, str]) -> Table:
-    """Figures table with Indonesian labels and formats; key_cols maps source column -> label."""
-    out = pd.DataFrame({label: df[col].astype(str) for col, label in key_cols.items()})
+FIGURE_LABELS = ("Wajib lapor", "Merespons", "Partisipasi", "Tepat waktu", "Median waktu respons")
+FIGURE_WIDTHS = (11.0, 11.0, 12.0, 12.0, 16.0)  # percent of the page width, for the five figure columns
+
+
+def figures_frame(df: pd.DataFrame, key_cols: dict[str, str], key_widths: tuple[float, ...] | None = None) -> Table:
+    """Figures table with Indonesian labels and formats; key_cols maps source column -> label.
+
+    The key columns share what the five figure columns leave (or take `key_widths`)."""
+    out = pd.DataFrame({label: df[col].map(clip) for col, label in key_cols.items()})
     out["Wajib lapor"] = df["eligible"].map(fmt.angka)
     out["Merespons"] = df["responded"].map(fmt.angka)
     out["Partisipasi"] = df["participation_rate"].map(fmt.persen)
     out["Tepat waktu"] = df["on_time_rate"].map(fmt.persen)
     out["Median waktu respons"] = df["median_response_minutes"].map(fmt.menit)
-    return Table(out, numeric=("Wajib lapor", "Merespons", "Partisipasi", "Tepat waktu", "Median waktu respons"))
+    if key_widths is None:
+        rest = 100.0 - sum(FIGURE_WIDTHS)
+        key_widths = tuple(rest / len(key_cols) for _ in key_cols)
+    return Table(out, numeric=FIGURE_LABELS, widths=(*key_widths, *FIGURE_WIDTHS))
+
+
+def national_row(tt: TaskTables) -> pd.Series:
+    """The national figures (all jabatan) of this task."""
+    n = tt["participation_national"]
+    return n[n["jabatan"] == "Semua"].iloc[0] if "Semua" in set(n["jabatan"]) else n.iloc[0]
+
+
+def national_rate(tt: TaskTables) -> float:
+    return float(national_row(tt)["participation_rate"])
 
 
 def province_row(tt: TaskTables, provinsi: str) -> pd.Series:
@@ -152,27 +218,61 @@ def province_row(tt: TaskTables, provinsi: str) -> pd.Series:
     return rows.iloc[0]
 
 
+def _task_title(tt: TaskTables, task_id: object) -> str | None:
+    for t in tt.info.get("schedule", []):
+        if t["task_id"] == task_id:
+            return f"{clip(t['judul'], 60)}, {fmt.tanggal(pd.Timestamp(t['mulai']))}"
+    return None
+
+
+def change_text(tt: TaskTables, summ: pd.Series) -> str:
+    """Change against the previous task that covered the province, naming that task."""
+    if pd.isna(summ["change"]):
+        return "– (tidak ada tugas sebelumnya)"
+    return fmt.poin(summ["change"])
+
+
 def province_facts(tt: TaskTables, provinsi: str) -> Facts:
     row = province_row(tt, provinsi)
     summ = tt["province_summary"].set_index("provinsi").loc[provinsi]
-    nat = tt["participation_national"].iloc[0]
-    change = fmt.poin(summ["change"]) if pd.notna(summ["change"]) else "– (tidak ada tugas sebelumnya)"
+    previous = _task_title(tt, summ["previous_task_id"]) if pd.notna(summ["previous_task_id"]) else None
+    streaks = tt["streak_counts"].set_index("provinsi")
+    belum = int(streaks.loc[provinsi, "non_responders"]) if provinsi in streaks.index else 0
     return Facts([
         ("Partisipasi", fmt.persen(row["participation_rate"])),
         ("Merespons / wajib lapor", f"{fmt.angka(row['responded'])} / {fmt.angka(row['eligible'])}"),
         ("Tepat waktu", fmt.persen(row["on_time_rate"])),
         ("Median waktu respons", fmt.menit(row["median_response_minutes"])),
         ("Peringkat nasional", f"{int(summ['rank'])} dari {int(summ['provinces_ranked'])}"),
-        ("Perubahan dari tugas sebelumnya", change),
-        ("Partisipasi nasional", fmt.persen(nat["participation_rate"])),
+        ("Perubahan dari tugas sebelumnya" + (f" ({previous})" if previous else ""), change_text(tt, summ)),
+        ("Partisipasi nasional", fmt.persen(national_rate(tt))),
+        ("Belum merespons", fmt.angka(belum)),
     ])
 
 
-def kabupaten_table(tt: TaskTables, provinsi: str) -> tuple[pd.DataFrame, Table]:
+def kabupaten_rows(tt: TaskTables, provinsi: str) -> pd.DataFrame:
     """Kabupaten of one province, lowest participation first (those needing follow-up on top)."""
     k = tt["participation_kabupaten"]
-    k = k[k["provinsi"] == provinsi].sort_values(["participation_rate", "kabupaten"], kind="stable")
+    return k[k["provinsi"] == provinsi].sort_values(["participation_rate", "kabupaten"], kind="stable")
+
+
+def kabupaten_table(tt: TaskTables, provinsi: str) -> tuple[pd.DataFrame, Table]:
+    k = kabupaten_rows(tt, provinsi)
     return k, figures_frame(k, {"kabupaten": "Kabupaten/Kota"})
+
+
+def province_highlights(tt: TaskTables, provinsi: str, n: int = 5) -> Text:
+    """Which kabupaten need follow-up: those below the national rate, lowest first."""
+    k = kabupaten_rows(tt, provinsi)
+    nat = national_rate(tt)
+    below = k[k["participation_rate"] < nat]
+    if below.empty:
+        return Text(f"Semua {fmt.angka(len(k))} kabupaten/kota berada pada atau di atas partisipasi nasional "
+                    f"({fmt.persen(nat)}).")
+    shown = "; ".join(f"{clip(r.kabupaten, 60)} ({fmt.persen(r.participation_rate)})" for r in below.head(n).itertuples())
+    more = f" dan {fmt.angka(len(below) - n)} lainnya" if len(below) > n else ""
+    return Text(f"Perlu tindak lanjut: {fmt.angka(len(below))} dari {fmt.angka(len(k))} kabupaten/kota di bawah "
+                f"partisipasi nasional ({fmt.persen(nat)}): {shown}{more}.")
 
 
 def jabatan_table(tt: TaskTables, provinsi: str) -> Table:
@@ -182,27 +282,94 @@ def jabatan_table(tt: TaskTables, provinsi: str) -> Table:
     return figures_frame(j, {"jabatan": "Jabatan"})
 
 
+def national_jabatan_table(tt: TaskTables) -> Table:
+    j = tt["participation_national"].copy()
+    j["jabatan"] = j["jabatan"].map(lambda c: "Semua jabatan" if c == "Semua" else
+                                    f"{contract.JABATAN_LABEL.get(c, c)} ({c})")
+    return figures_frame(j, {"jabatan": "Jabatan"})
+
+
+# --- Tasks over time --------------------------------------------------------------------------------
+
+_TRAILING_YEAR = re.compile(r"\s+(\d{4})$")
+
+
+def task_label(judul: object, mulai: object, width: int = 14, lines: int = 3) -> str:
+    """A chart label for a task that stays readable: short date, then the title wrapped.
+
+    "Hari Pendidikan Nasional 2025", 2 May 2025 -> "2 Mei 2025\\nHari\\nPendidikan\\nNasional".
+    A trailing year equal to the date's is dropped; a title longer than `lines` lines ends in "…".
+    """
+    ts = pd.Timestamp(mulai)
+    title = clip(judul, 80)
+    m = _TRAILING_YEAR.search(title)
+    if m and int(m.group(1)) == ts.year:
+        title = title[: m.start()]
+    wrapped = textwrap.wrap(title, width=width, max_lines=lines, placeholder=" …", break_long_words=True) or [""]
+    return "\n".join([fmt.tanggal_singkat(ts), *wrapped])
+
+
 def trend_frame(tt: TaskTables, provinsi: str | None, n: int = config.TREND_TASKS) -> pd.DataFrame:
-    """Latest n tasks: this province's rate (if given) and the national rate, schedule order."""
+    """Latest n tasks: this province's rate (if given) and the national rate, schedule order, with a label."""
     nat = tt["trend_national"][["task_order", "task_id", "judul", "mulai", "participation_rate"]]
     nat = nat.rename(columns={"participation_rate": "nasional"})
     if provinsi is not None:
         p = tt["trend_province"]
         p = p[p["provinsi"] == provinsi][["task_id", "participation_rate"]].rename(columns={"participation_rate": "provinsi"})
         nat = nat.merge(p, on="task_id", how="inner")
-    return nat.sort_values("task_order").tail(n).reset_index(drop=True)
+    out = nat.sort_values("task_order").tail(n).reset_index(drop=True)
+    out["label"] = [task_label(j, m) for j, m in zip(out["judul"], out["mulai"])]
+    return out
 
 
-def trend_table(trend: pd.DataFrame, provinsi: str | None, tz: str) -> Table:
+def trend_table(trend: pd.DataFrame, provinsi: str | None, tz: str | None = None) -> Table:
     out = pd.DataFrame({
-        "Tugas": trend["judul"],
-        "Tanggal": trend["mulai"].map(lambda s: fmt.tanggal(pd.Timestamp(s).tz_convert(tz))),
+        "Tanggal": trend["mulai"].map(lambda s: fmt.tanggal(pd.Timestamp(s))),
+        "Tugas": trend["judul"].map(clip),
     })
     if provinsi is not None:
         out[provinsi] = trend["provinsi"].map(fmt.persen)
     out["Nasional"] = trend["nasional"].map(fmt.persen)
-    return Table(out, numeric=tuple(c for c in out.columns if c not in ("Tugas", "Tanggal")))
+    widths = (20.0, 50.0, 15.0, 15.0) if provinsi is not None else (22.0, 58.0, 20.0)
+    return Table(out, numeric=tuple(c for c in out.columns if c not in ("Tugas", "Tanggal")), widths=widths)
 
+
+def heatmap_frame(tt: TaskTables, n: int = config.TREND_TASKS) -> pd.DataFrame:
+    """Provinces x latest n tasks of the schedule, participation rates.
+
+    Columns are the tasks' short dates ("2 Mei 2025", made unique); `attrs["tasks"]` maps each
+    column to the task's title, for the legend."""
+    p = tt["trend_province"]
+    latest = p[["task_order", "judul", "mulai"]].drop_duplicates("task_order").sort_values("task_order").tail(n)
+    p = p[p["task_order"].isin(latest["task_order"])]
+    m = p.pivot(index="provinsi", columns="task_order", values="participation_rate")
+    m = m[latest["task_order"].tolist()]
+    columns, seen = [], {}
+    for mulai in latest["mulai"]:
+        date = fmt.tanggal_singkat(pd.Timestamp(mulai))
+        seen[date] = seen.get(date, 0) + 1
+        columns.append(date if seen[date] == 1 else f"{date} ({seen[date]})")
+    m.columns = columns
+    m.index.name = None
+    m = m.sort_index()
+    m.attrs["tasks"] = dict(zip(columns, (clip(j, 80) for j in latest["judul"])))
+    return m
+
+
+def heatmap_legend(matrix: pd.DataFrame) -> Text:
+    parts = [f"{col}: {title}" for col, title in matrix.attrs.get("tasks", {}).items()]
+    return Text("Tugas per kolom: " + "; ".join(parts) + ". Kosong: provinsi tidak termasuk cakupan tugas itu.",
+                css="catatan")
+
+
+def heatmap_table(matrix: pd.DataFrame) -> Table:
+    out = matrix.map(fmt.persen)
+    out.insert(0, "Provinsi", list(matrix.index))
+    per = round(78.0 / max(1, len(matrix.columns)), 2)
+    return Table(out, numeric=tuple(out.columns[1:]), widths=(22.0, *[per] * len(matrix.columns)), css="kecil")
+
+
+# --- Platforms, channels, village media ----------------------------------------------------------------
 
 def channel_frame(tt: TaskTables, provinsi: str) -> pd.DataFrame:
     p = tt["channel_coverage"]
@@ -224,7 +391,8 @@ def channel_table(frame: pd.DataFrame) -> Table:
         "Cakupan provinsi": frame["provinsi"].map(fmt.persen),
         "Cakupan nasional": frame["nasional"].map(fmt.persen),
     })
-    return Table(out, numeric=("Punya kontak", "Wajib lapor", "Cakupan provinsi", "Cakupan nasional"))
+    return Table(out, numeric=("Punya kontak", "Wajib lapor", "Cakupan provinsi", "Cakupan nasional"),
+                 widths=(24.0, 19.0, 19.0, 19.0, 19.0))
 
 
 def platform_table(tt: TaskTables, provinsi: str | None) -> Table:
@@ -236,23 +404,45 @@ def platform_table(tt: TaskTables, provinsi: str | None) -> Table:
     total = g.sum()
     out = pd.DataFrame({"Platform": g.index, "Kiriman terhitung": g.map(fmt.angka).to_numpy(),
                         "Porsi": (g / total).map(fmt.persen).to_numpy() if total else "–"})
-    return Table(out, numeric=("Kiriman terhitung", "Porsi"))
+    return Table(out, numeric=("Kiriman terhitung", "Porsi"), widths=(40.0, 30.0, 30.0), css="sempit")
 
 
 def village_media_table(tt: TaskTables, provinsi: str | None) -> Table | None:
+    """Villages with each medium: one row per medium for a province, one row per province nationally."""
     v = tt["village_media"]
     if v.empty or "with_konvensional" not in v:
         return None
+    media = ["konvensional", *contract.VILLAGE_MEDIA_MEDIA]
+    label = {"konvensional": "Media konvensional", **{m: contract.CHANNEL_LABEL[m] for m in contract.VILLAGE_MEDIA_MEDIA}}
     if provinsi is not None:
         v = v[v["provinsi"] == provinsi]
         if v.empty:
             return None
-    out = pd.DataFrame({"Provinsi": v["provinsi"], "Desa": v["desa"].map(fmt.angka),
-                        "Media konvensional": v["rate_konvensional"].map(fmt.persen)})
-    for m in contract.VILLAGE_MEDIA_MEDIA:
-        out[contract.CHANNEL_LABEL[m]] = v[f"rate_{m}"].map(fmt.persen)
-    return Table(out, numeric=tuple(c for c in out.columns if c != "Provinsi"))
+        r = v.iloc[0]
+        out = pd.DataFrame({"Media": [label[m] for m in media],
+                            "Desa dengan media": [fmt.angka(r[f"with_{m}"]) for m in media],
+                            "Jumlah desa": [fmt.angka(r["desa"])] * len(media),
+                            "Cakupan": [fmt.persen(r[f"rate_{m}"]) for m in media]})
+        return Table(out, numeric=("Desa dengan media", "Jumlah desa", "Cakupan"), widths=(34.0, 22.0, 22.0, 22.0))
+    out = pd.DataFrame({"Provinsi": v["provinsi"].map(clip), "Desa": v["desa"].map(fmt.angka)})
+    for m in media:
+        out[label[m] if m != "konvensional" else "Konvensional"] = v[f"rate_{m}"].map(fmt.persen)
+    return Table(out, numeric=tuple(c for c in out.columns if c != "Provinsi"),
+                 widths=(18.0, 8.0, 14.0, *[10.0] * len(contract.VILLAGE_MEDIA_MEDIA)), css="kecil")
 
+
+def channel_by_province(tt: TaskTables) -> Table:
+    c = tt["channel_coverage"].pivot(index="provinsi", columns="channel", values="coverage_rate")
+    c = c[[ch for ch in contract.CHANNELS if ch in c.columns]]
+    n = tt["channel_coverage_national"].set_index("channel")["coverage_rate"]
+    out = pd.DataFrame({"Provinsi": list(c.index) + ["Nasional"]})
+    for ch in c.columns:
+        out[contract.CHANNEL_LABEL[ch]] = [*c[ch].map(fmt.persen), fmt.persen(n.get(ch))]
+    return Table(out, numeric=tuple(contract.CHANNEL_LABEL[ch] for ch in c.columns),
+                 widths=(20.0, *[10.0] * len(c.columns)), css="kecil")
+
+
+# --- Data quality ------------------------------------------------------------------------------------------
 
 def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
     o = tt["outcomes"]
@@ -262,7 +452,7 @@ def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
     order = [k for k in OUTCOME_LABEL if k in g.index]
     out = pd.DataFrame({"Hasil pemeriksaan": [OUTCOME_LABEL[k] for k in order], "Kode": order,
                         "Baris": [fmt.angka(g[k]) for k in order]})
-    return Table(out, numeric=("Baris",))
+    return Table(out, numeric=("Baris",), widths=(55.0, 30.0, 15.0), css="sempit")
 
 
 def resigned_responders(tt: TaskTables, provinsi: str | None) -> int:
@@ -274,31 +464,94 @@ def resigned_responders(tt: TaskTables, provinsi: str | None) -> int:
     return int(mask.sum())
 
 
-def quarantine_table(tt: TaskTables, provinsi: str | None) -> Table:
+def quality_facts(tt: TaskTables, provinsi: str | None) -> Facts:
+    """Rows checked, counted, rejected, recovered typos, resigned TPP still sending."""
+    o = tt["outcomes"]
+    if provinsi is not None:
+        o = o[o["provinsi"] == provinsi]
+    g = o.groupby("outcome")["rows"].sum()
+    counted = int(g.reindex(list(COUNTED)).fillna(0).sum())
+    return Facts([
+        ("Baris formulir diperiksa", fmt.angka(int(g.sum()))),
+        ("Terhitung", fmt.angka(counted)),
+        ("Ditolak", fmt.angka(int(g.sum()) - counted)),
+        ("Nomor absen salah ketik yang dipulihkan", fmt.angka(int(g.get("recovered", 0)))),
+        ("TPP berstatus mengundurkan diri yang masih mengirim (Data TPP perlu diperbarui)",
+         fmt.angka(resigned_responders(tt, provinsi))),
+    ])
+
+
+def quarantine_table(tt: TaskTables, provinsi: str | None) -> Table | Text:
     q = tt["roster_quarantine"]
     if provinsi is not None:
         q = q[q["provinsi"].map(lambda s: contract.normalize_province(s)) == provinsi]
+    if q.empty:
+        return Text("Tidak ada baris Data TPP yang dikarantina" + (" untuk provinsi ini." if provinsi else "."))
     g = q.groupby("reason").size()
     out = pd.DataFrame({"Alasan karantina": [QUARANTINE_LABEL.get(k, k) for k in g.index], "Kode": g.index,
                         "Baris Data TPP": [fmt.angka(v) for v in g.to_numpy()]})
-    return Table(out, numeric=("Baris Data TPP",))
+    return Table(out, numeric=("Baris Data TPP",), widths=(50.0, 30.0, 20.0), css="sempit")
+
+
+def validation_summary(tt: TaskTables) -> Table:
+    c = tt["validation_checks"]
+    out = pd.DataFrame({"Suite": c["suite"], "Pemeriksaan": c["description"], "Kolom": c["column"],
+                        "Tingkat": c["severity"].map({"critical": "kritis", "warning": "peringatan"}),
+                        "Baris gagal": c["unexpected_count"].map(fmt.angka),
+                        "Hasil": c["success"].map({True: "lulus", False: "gagal"})})
+    return Table(out, numeric=("Baris gagal",), widths=(18.0, 37.0, 18.0, 10.0, 9.0, 8.0), css="kecil")
+
+
+# --- Non-responders ---------------------------------------------------------------------------------------
+
+NON_RESPONDER_WIDTHS = (10.0, 40.0, 9.0, 13.0, 28.0)
+
+
+def _action(streak: int, silent: bool) -> str:
+    if silent:
+        return ACTION_INACTIVE
+    return ACTION_PEMBINAAN if streak >= config.PEMBINAAN_STREAK else ""
+
+
+def _non_responder_frame(g: pd.DataFrame, with_kabupaten: bool = False) -> pd.DataFrame:
+    cols = {"No. absen": g["nomor_absen"].astype(str), "Nama": g["nama"].map(clip), "Jabatan": g["jabatan"],
+            "Berturut-turut": g["streak"].map(fmt.angka),
+            "Tindak lanjut": [_action(int(k), bool(s)) for s, k in zip(g["silent_latest"], g["streak"])]}
+    if with_kabupaten:
+        cols = {"No. absen": cols["No. absen"], "Nama": cols["Nama"], "Kabupaten/Kota": g["kabupaten"].map(clip),
+                "Jabatan": cols["Jabatan"], "Berturut-turut": cols["Berturut-turut"]}
+    return pd.DataFrame(cols)
+
+
+def province_non_responders(tt: TaskTables, provinsi: str) -> pd.DataFrame:
+    nr = tt["non_responders"]
+    nr = nr[nr["provinsi"] == provinsi].copy()
+    nr["silent_latest"] = nr["silent_latest"].fillna(False).astype(bool)
+    return nr
+
+
+def inactive_table(tt: TaskTables, provinsi: str) -> Table | Text:
+    """Listed apart: silent in every one of the latest tasks, possibly no longer active (check the roster)."""
+    nr = province_non_responders(tt, provinsi)
+    s = nr[nr["silent_latest"]].sort_values(["kabupaten", "nomor_absen"], kind="stable")
+    if s.empty:
+        return Text(f"Tidak ada TPP yang tidak merespons di semua {config.TREND_TASKS} tugas terakhir.")
+    return Table(_non_responder_frame(s, with_kabupaten=True),
+                 caption=f"Mungkin tidak aktif lagi, cek Data TPP: {fmt.angka(len(s))} TPP",
+                 numeric=("No. absen", "Berturut-turut"), widths=(10.0, 36.0, 30.0, 10.0, 14.0))
 
 
 def non_responder_tables(tt: TaskTables, provinsi: str) -> list[Table]:
-    """One table per kabupaten: this province's non-responders (names only of its own TPP)."""
-    nr = tt["non_responders"]
-    nr = nr[nr["provinsi"] == provinsi]
+    """One table per kabupaten: this province's non-responders (names only of its own TPP), longest streak first."""
+    nr = province_non_responders(tt, provinsi)
     tables = []
     for kab, g in nr.groupby("kabupaten", sort=True):
-        out = pd.DataFrame({
-            "No. absen": g["nomor_absen"].astype(str), "Nama": g["nama"],
-            "Jabatan": g["jabatan"], "Berturut-turut": g["streak"].map(fmt.angka),
-            "Tindak lanjut": [
-                "Mungkin tidak aktif lagi: cek Data TPP" if s else ("Pembinaan" if k >= config.PEMBINAAN_STREAK else "")
-                for s, k in zip(g["silent_latest"], g["streak"])],
-        })
-        tables.append(Table(out, caption=f"{kab}: {fmt.angka(len(g))} belum merespons",
-                            numeric=("No. absen", "Berturut-turut")))
+        g = g.sort_values(["streak", "nomor_absen"], ascending=[False, True], kind="stable")
+        pemb = int((g["streak"] >= config.PEMBINAAN_STREAK).sum())
+        tables.append(Table(_non_responder_frame(g),
+                            caption=f"{clip(kab)}: {fmt.angka(len(g))} belum merespons"
+                                    + (f", {fmt.angka(pemb)} pembinaan" if pemb else ""),
+                            numeric=("No. absen", "Berturut-turut"), widths=NON_RESPONDER_WIDTHS))
     return tables
 
 
@@ -313,28 +566,58 @@ def streak_summary(tt: TaskTables, provinsi: str | None) -> Facts:
     ])
 
 
-def national_facts(tt: TaskTables) -> Facts:
-    nat = tt["participation_national"].iloc[0]
-    prov = tt["participation_province"]
-    best = prov.sort_values(["participation_rate", "provinsi"], ascending=[False, True]).iloc[0]
-    worst = prov.sort_values(["participation_rate", "provinsi"], ascending=[True, True]).iloc[0]
-    return Facts([
+def streak_by_province(tt: TaskTables) -> Table:
+    s = tt["streak_counts"]
+    out = pd.DataFrame({"Provinsi": s["provinsi"], "Belum merespons": s["non_responders"].map(fmt.angka),
+                        f"{config.PEMBINAAN_STREAK}+ berturut-turut (pembinaan)": s["streak_pembinaan"].map(fmt.angka),
+                        f"Diam di {config.TREND_TASKS} tugas terakhir (cek Data TPP)": s["silent_latest"].map(fmt.angka)})
+    return Table(out, numeric=tuple(out.columns[1:]), widths=(34.0, 22.0, 22.0, 22.0))
+
+
+# --- National ---------------------------------------------------------------------------------------------
+
+def national_facts(tt: TaskTables, *, with_extremes: bool = True) -> Facts:
+    nat = national_row(tt)
+    items = [
         ("Partisipasi nasional", fmt.persen(nat["participation_rate"])),
         ("Merespons / wajib lapor", f"{fmt.angka(nat['responded'])} / {fmt.angka(nat['eligible'])}"),
         ("Tepat waktu", fmt.persen(nat["on_time_rate"])),
         ("Median waktu respons", fmt.menit(nat["median_response_minutes"])),
-        ("Provinsi tertinggi", f"{best['provinsi']} ({fmt.persen(best['participation_rate'])})"),
-        ("Provinsi terendah", f"{worst['provinsi']} ({fmt.persen(worst['participation_rate'])})"),
-    ])
+    ]
+    if with_extremes:
+        prov = tt["participation_province"]
+        best = prov.sort_values(["participation_rate", "provinsi"], ascending=[False, True]).iloc[0]
+        worst = prov.sort_values(["participation_rate", "provinsi"], ascending=[True, True]).iloc[0]
+        items += [("Provinsi tertinggi", f"{best['provinsi']} ({fmt.persen(best['participation_rate'])})"),
+                  ("Provinsi terendah", f"{worst['provinsi']} ({fmt.persen(worst['participation_rate'])})")]
+    return Facts(items)
 
 
 def province_ranking(tt: TaskTables) -> tuple[pd.DataFrame, Table]:
     p = tt["participation_province"].merge(tt["province_summary"][["provinsi", "rank", "change"]], on="provinsi")
     p = p.sort_values(["rank", "provinsi"], kind="stable")
-    t = figures_frame(p, {"rank": "Peringkat", "provinsi": "Provinsi"})
+    t = figures_frame(p, {"rank": "Peringkat", "provinsi": "Provinsi"}, key_widths=(9.0, 21.0))
+    t.df["Peringkat"] = p["rank"].map(fmt.angka).to_numpy()
     t.df["Perubahan"] = p["change"].map(fmt.poin).to_numpy()
-    t.numeric.add("Perubahan")
+    t.numeric |= {"Peringkat", "Perubahan"}
+    t.widths = (11.0, 19.0, 9.0, 11.0, 12.0, 10.0, 15.0, 13.0)
     return p, t
+
+
+def province_headlines(tt: TaskTables, provinces: list[str]) -> pd.DataFrame:
+    """Headline figures per province for the index page (formatted), in the given order."""
+    p = tt["participation_province"].set_index("provinsi")
+    s = tt["province_summary"].set_index("provinsi")
+    rows = []
+    for prov in provinces:
+        r, m = p.loc[prov], s.loc[prov]
+        rows.append({"provinsi": prov, "Wajib lapor": fmt.angka(r["eligible"]), "Merespons": fmt.angka(r["responded"]),
+                     "Partisipasi": fmt.persen(r["participation_rate"]), "Tepat waktu": fmt.persen(r["on_time_rate"]),
+                     "Median waktu respons": fmt.menit(r["median_response_minutes"]),
+                     "Peringkat": f"{int(m['rank'])} dari {int(m['provinces_ranked'])}" if pd.notna(m["rank"]) else fmt.NA,
+                     "Perubahan": fmt.poin(m["change"])})
+    return pd.DataFrame(rows, columns=["provinsi", "Wajib lapor", "Merespons", "Partisipasi", "Tepat waktu",
+                                       "Median waktu respons", "Peringkat", "Perubahan"])
 
 
 def kabupaten_extremes(tt: TaskTables, n: int = 10) -> tuple[Table, Table]:
@@ -343,45 +626,34 @@ def kabupaten_extremes(tt: TaskTables, n: int = 10) -> tuple[Table, Table]:
     best = k.sort_values(["participation_rate", "eligible"], ascending=[False, False]).head(n)
     worst = k.sort_values(["participation_rate", "eligible"], ascending=[True, False]).head(n)
     cols = {"provinsi": "Provinsi", "kabupaten": "Kabupaten/Kota"}
-    return figures_frame(best, cols), figures_frame(worst, cols)
+    return figures_frame(best, cols, key_widths=(18.0, 20.0)), figures_frame(worst, cols, key_widths=(18.0, 20.0))
 
 
-def channel_by_province(tt: TaskTables) -> Table:
-    c = tt["channel_coverage"].pivot(index="provinsi", columns="channel", values="coverage_rate")
-    c = c[[ch for ch in contract.CHANNELS if ch in c.columns]]
-    out = pd.DataFrame({"Provinsi": c.index})
-    for ch in c.columns:
-        out[contract.CHANNEL_LABEL[ch]] = c[ch].map(fmt.persen).to_numpy()
-    return Table(out, numeric=tuple(contract.CHANNEL_LABEL[ch] for ch in c.columns))
+# --- Method and provenance ------------------------------------------------------------------------------------
 
-
-def streak_by_province(tt: TaskTables) -> Table:
-    s = tt["streak_counts"]
-    out = pd.DataFrame({"Provinsi": s["provinsi"], "Belum merespons": s["non_responders"].map(fmt.angka),
-                        f"{config.PEMBINAAN_STREAK}+ berturut-turut": s["streak_pembinaan"].map(fmt.angka),
-                        f"Diam di {config.TREND_TASKS} tugas terakhir": s["silent_latest"].map(fmt.angka)})
-    return Table(out, numeric=tuple(out.columns[1:]))
-
-
-def validation_summary(tt: TaskTables) -> Table:
-    c = tt["validation_checks"]
-    out = pd.DataFrame({"Suite": c["suite"], "Pemeriksaan": c["description"], "Kolom": c["column"],
-                        "Tingkat": c["severity"].map({"critical": "kritis", "warning": "peringatan"}),
-                        "Baris gagal": c["unexpected_count"].map(fmt.angka),
-                        "Hasil": c["success"].map({True: "lulus", False: "gagal"})})
-    return Table(out, numeric=("Baris gagal",))
-
-
-def method_note() -> Text:
-    return Text(
-        "Wajib lapor: TPP di Data TPP yang tidak dikarantina, masuk cakupan tugas, aktif (atau mengundurkan diri "
-        "setelah tanggal mulai) dan sudah bergabung pada tanggal mulai. Partisipasi = TPP dengan kiriman terhitung "
-        "dibagi TPP wajib lapor. Tepat waktu = kiriman terhitung pada atau sebelum batas, dibagi TPP wajib lapor. "
-        "Waktu respons = cap waktu kiriman terhitung dikurangi waktu mulai (median, dalam menit). Nomor absen yang "
-        "salah satu ketikan dipulihkan bila tepat satu TPP dengan nama yang cocok ditemukan. Provinsi di formulir "
-        "hanya sebagai bukti: Data TPP yang menentukan provinsi. Berturut-turut: jumlah tugas terakhir (yang wajib "
-        "diikuti TPP tersebut) tanpa kiriman terhitung."
-    )
+def method_note() -> Table:
+    p, n = config.PEMBINAAN_STREAK, config.TREND_TASKS
+    rows = [
+        ("Wajib lapor", "TPP di Data TPP yang tidak dikarantina, masuk cakupan tugas, aktif (atau mengundurkan diri "
+                        "setelah tanggal mulai) dan sudah bergabung pada tanggal mulai."),
+        ("Partisipasi", "TPP wajib lapor dengan kiriman terhitung, dibagi TPP wajib lapor."),
+        ("Tepat waktu", "Kiriman terhitung pada atau sebelum batas, dibagi TPP wajib lapor."),
+        ("Waktu respons", "Cap waktu kiriman terhitung dikurangi waktu mulai; yang ditampilkan mediannya."),
+        ("Kiriman terhitung", "Baris formulir yang lolos semua pemeriksaan (nomor absen, kelayakan, waktu, tautan "
+                              "http/https, bukan kiriman ganda). Nomor absen yang salah satu ketikan dipulihkan bila "
+                              "tepat satu TPP dengan nama yang cocok ditemukan."),
+        ("Provinsi", "Data TPP yang menentukan provinsi dan kabupaten/kota; provinsi di formulir hanya sebagai bukti."),
+        ("Peringkat", "Urutan provinsi menurut partisipasi (1 = tertinggi); nilai sama berbagi peringkat."),
+        ("Perubahan", "Selisih partisipasi (poin persentase) dengan tugas sebelumnya yang mencakup provinsi itu."),
+        ("Berturut-turut", "Jumlah tugas terakhir (yang wajib diikuti TPP tersebut) tanpa kiriman terhitung."),
+        ("Pembinaan", f"Tidak merespons {p} tugas berturut-turut atau lebih."),
+        ("Mungkin tidak aktif lagi", f"Wajib lapor dan tidak merespons di setiap {n} tugas terakhir: periksa Data TPP."),
+        ("Platform", "Dari alamat tautan: Facebook, Instagram, X/Twitter, TikTok, YouTube, selain itu Website/Blog."),
+        ("Cakupan kanal", "TPP wajib lapor dengan kontak yang valid untuk kanal itu, dibagi TPP wajib lapor."),
+        ("Data pribadi", "Laporan ini tidak memuat nomor telepon atau alamat e-mail. Kontak TPP yang belum merespons "
+                         "hanya ada di belum-respon.xlsx (lembar TERBATAS) untuk PIC provinsi."),
+    ]
+    return Table(pd.DataFrame(rows, columns=["Istilah", "Definisi"]), widths=(24.0, 76.0))
 
 
 def provenance(tt: TaskTables, notebook: str, params: dict) -> Table:
@@ -391,22 +663,4 @@ def provenance(tt: TaskTables, notebook: str, params: dict) -> Table:
             ("Versi pipeline", __version__)]
     for inp in tt.info.get("inputs", []):
         rows.append((f"Masukan ({inp['role']})", f"{inp['path']} sha256:{inp['sha256'][:12]}"))
-    return Table(pd.DataFrame(rows, columns=["Keterangan", "Nilai"]))
-
-
-def heatmap_frame(tt: TaskTables, n: int = config.TREND_TASKS) -> pd.DataFrame:
-    """Provinces x latest n tasks of the schedule (columns = task titles), participation rates."""
-    p = tt["trend_province"]
-    latest = p[["task_order", "judul"]].drop_duplicates().sort_values("task_order").tail(n)
-    p = p[p["task_order"].isin(latest["task_order"])]
-    m = p.pivot(index="provinsi", columns="task_order", values="participation_rate")
-    m = m[latest["task_order"].tolist()]
-    m.columns = latest["judul"].tolist()
-    m.index.name = None
-    return m.sort_index()
-
-
-def heatmap_table(matrix: pd.DataFrame) -> Table:
-    out = matrix.map(fmt.persen)
-    out.insert(0, "Provinsi", out.index)
-    return Table(out, numeric=tuple(matrix.columns))
+    return Table(pd.DataFrame(rows, columns=["Keterangan", "Nilai"]), widths=(34.0, 66.0))

@@ -129,6 +129,20 @@ def test_tanggal(value, expected):
     assert fmt.tanggal(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "year", "expected"),
+    [
+        (dt.date(2025, 11, 10), True, "10 Nov 2025"),
+        (dt.date(2025, 8, 17), True, "17 Agu 2025"),
+        (dt.date(2025, 5, 2), False, "2 Mei"),
+        (pd.Timestamp("2025-12-31 23:30", tz="Asia/Jayapura"), False, "31 Des"),  # its own date
+    ],
+)
+def test_tanggal_singkat(value, year, expected):
+    assert fmt.tanggal_singkat(value, year=year) == expected
+    assert fmt.tanggal_singkat(None) == fmt.NA
+
+
 UTC_0730 = pd.Timestamp("2025-11-04 07:30", tz="UTC")
 
 
