@@ -369,6 +369,37 @@ def test_roster_province_spellings(tmp_path, typed, canonical):
     assert (got is pd.NA) if canonical is None else got == canonical
 
 
+# The contract's short names, each as the contract writes it.
+CONTRACT_SHORT_NAMES = {
+    "DIY": "DI Yogyakarta", "D.I. Yogyakarta": "DI Yogyakarta", "Jogja": "DI Yogyakarta", "NAD": "Aceh",
+    "Babel": "Kepulauan Bangka Belitung", "Kepri": "Kepulauan Riau", "NTB": "Nusa Tenggara Barat",
+    "NTT": "Nusa Tenggara Timur", "Jabar": "Jawa Barat", "Jateng": "Jawa Tengah", "Jatim": "Jawa Timur",
+    "Kalbar": "Kalimantan Barat", "Kalteng": "Kalimantan Tengah", "Kalsel": "Kalimantan Selatan",
+    "Kaltim": "Kalimantan Timur", "Kaltara": "Kalimantan Utara", "Sulut": "Sulawesi Utara",
+    "Sulteng": "Sulawesi Tengah", "Sulsel": "Sulawesi Selatan", "Sultra": "Sulawesi Tenggara",
+    "Sulbar": "Sulawesi Barat", "Sumut": "Sumatera Utara", "Sumbar": "Sumatera Barat", "Sumsel": "Sumatera Selatan",
+    "Malut": "Maluku Utara",
+}
+
+
+def test_every_province_in_every_common_form():
+    assert len(contract.PROVINCES) == 38
+    for name in contract.PROVINCES:
+        forms = [name, name.upper(), name.lower(), f"Provinsi {name}", f"Prov. {name}", f"PROV {name}",
+                 f"  {name.replace(' ', '   ')} ", f"propinsi {name.lower()}"]
+        if "Sumatera" in name:
+            forms += [name.replace("Sumatera", "Sumatra"), f"Prov. {name.replace('Sumatera', 'SUMATRA')}"]
+        for form in forms:
+            assert contract.normalize_province(form) == name, form
+    for short, name in CONTRACT_SHORT_NAMES.items():
+        for form in (short, short.upper(), short.lower(), f"Prov. {short}", f"Provinsi {short}"):
+            assert contract.normalize_province(form) == name, form
+    for unknown in ("Atlantis", "Jawa", "Papua Timur", "Sumatera", "", "-", None):
+        assert contract.normalize_province(unknown) is None, unknown
+    assert {contract.province_slug(p) for p in contract.PROVINCES} >= {"jawa-timur", "di-yogyakarta"}
+    assert len({contract.province_slug(p) for p in contract.PROVINCES}) == 38
+
+
 @pytest.mark.parametrize(("typed", "canonical"), JABATAN_SPELLINGS)
 def test_roster_jabatan_spellings(tmp_path, typed, canonical):
     write_roster(tmp_path, [f"1,A,{typed},Bali,K"])
@@ -760,6 +791,26 @@ def test_load_responses_xlsx_datetimes_and_numeric_ids(tmp_path):
     assert df["timestamp_raw"].tolist() == ["2025-11-04 09:15:32", "2025-11-04 10:00:00"]
     assert df["nomor_absen_input"].tolist() == ["123", "4567"]
     assert df["provinsi"].tolist() == ["Sulawesi Selatan", "DKI Jakarta"]
+
+
+def test_load_responses_xlsx_mixed_cells_in_a_task_timezone(tmp_path):
+    """Date-time cells, text ISO with an offset and day-first text in one XLSX column (Asia/Jayapura):
+    cells and plain text are local, the offset is converted; the day-first order comes from 13/11."""
+    write(tmp_path / "tasks.csv", "task_id,judul,mulai,batas,cakupan,timezone\n"
+                                  "t1,Satu,2025-11-04 08:00,2025-11-14 23:59,Papua,Asia/Jayapura\n")
+    write_xlsx(tmp_path / "responses" / "t1.xlsx", [
+        ["Timestamp", "Provinsi", "Nomor Absen", "Nama", "Link"],
+        [dt.datetime(2025, 11, 4, 9, 15, 32), "Papua", 1, "A", "https://fb.com/1"],
+        ["2025-11-04T00:30:00Z", "Papua", 2, "B", "https://fb.com/2"],
+        ["13/11/2025 10.00.00", "Papua", 3, "C", "https://fb.com/3"],
+        ["5/11/2025 10:00", "Papua", 4, "D", "https://fb.com/4"],
+        [dt.date(2025, 11, 6), "Papua", 5, "E", "https://fb.com/5"],
+    ], date_format="dd/mm/yyyy hh:mm:ss")
+    task = load.get_task(load.load_tasks(tmp_path), "t1")
+    got = load.load_responses(tmp_path, task)["timestamp"].tolist()
+    tz = "Asia/Jayapura"
+    assert got == [local("2025-11-04 09:15:32", tz), local("2025-11-04 09:30", tz), local("2025-11-13 10:00", tz),
+                   local("2025-11-05 10:00", tz), local("2025-11-06 00:00", tz)]
 
 
 def test_load_responses_undecidable_names_task(tmp_path):

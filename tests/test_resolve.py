@@ -100,6 +100,15 @@ def test_id_noise_is_ignored():
     assert out["nomor_absen"].tolist() == [1234, 5678]
 
 
+@pytest.mark.parametrize("typed", ["1234", " 1234 ", "01234", "0001234", "1.234", "1 234", "12 34", "No 1234",
+                                   "No. 1234", "No.1234", "no.1234", "NO 1234", "#1234", "# 1234", "1,234", "1-234",
+                                   "Nomor 1234"])
+def test_every_kind_of_id_noise(typed):
+    out = run(responses({"id": typed, "nama": "Siti Aminah"}), BASE_ROSTER)
+    assert (out.loc[0, "outcome"], out.loc[0, "nomor_absen"]) == ("counted", 1234)
+    assert pd.isna(out.loc[0, "recovery"])
+
+
 def test_missing_id():
     out = run(responses({"id": "", "nama": "Siti Aminah"}, {"id": "tidak tahu", "nama": "Siti Aminah"},
                         {"id": None, "nama": "Siti Aminah"}), BASE_ROSTER)
