@@ -32,6 +32,8 @@ def setup() -> None:
         "figure.dpi": 110, "savefig.dpi": 110, "font.size": 8, "axes.titlesize": 9.5,
         "axes.labelsize": 8, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "legend.fontsize": 7.5,
         "svg.hashsalt": "absensi-medsos", "figure.max_open_warning": 0,
+        # Labels come from the inputs (kabupaten, task titles): a "$" is a dollar sign, never mathtext.
+        "text.parse_math": False,
     })
 
 
