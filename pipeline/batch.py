@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import html
 import json
+import multiprocessing as mp
+import os
 import shlex
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import config, fmt, load, manifest
+from . import config, fmt, load, manifest, publish
 from .contract import province_slug
 from .errors import InputError, ReportError, ValidationFailed
 
@@ -38,16 +40,7 @@ class BatchResult:
     rendered: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def _render_job(job: Job) -> dict:
-    """Run in a worker process: execute the notebook, export HTML and PDF."""
-    from .render import render_report
-
-    t = time.perf_counter()
-    info = render_report(job.template, job.out_dir, job.parameters, title=job.title,
-                         header_left=job.header_left, header_right=job.header_right)
-    return {"name": job.name, "pages": info.get("pages"), "seconds": round(time.perf_counter() - t, 2)}
+    skipped: bool = False
 
 
 def ensure_sample(data_dir: Path, log=print) -> None:
@@ -73,69 +66,153 @@ def plan_jobs(task_dir: Path, info: dict) -> list[Job]:
     return jobs
 
 
-def index_page(task_dir: Path, info: dict, rendered: list[dict], failed: list[dict]) -> str:
-    """`index.html`: every report of the task with its province's headline figures."""
-    e = html.escape
-    prov = pd.read_csv(config.tables_dir(task_dir) / "participation_province.csv").set_index("provinsi")
-    ok = {r["name"] for r in rendered}
-    rows = []
-    for p in info["provinces"]:
-        slug = province_slug(p)
-        r = prov.loc[p]
-        link = (f'<a href="{slug}/report.html">{e(p)}</a> (<a href="{slug}/report.pdf">PDF</a>)'
-                if slug in ok else f"{e(p)} (gagal dibuat)")
-        rows.append(f"<tr><td>{link}</td><td class=num>{fmt.angka(r['eligible'])}</td><td class=num>"
-                    f"{fmt.angka(r['responded'])}</td><td class=num>{fmt.persen(r['participation_rate'])}</td>"
-                    f"<td class=num>{fmt.persen(r['on_time_rate'])}</td></tr>")
-    fails = "".join(f"<li>{e(f['name'])}: {e(f['error'])}</li>" for f in failed)
-    return (
-        "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">"
-        f"<title>Laporan absensi medsos: {e(info['judul'])}</title><style>body{{font-family:'DejaVu Sans',sans-serif;"
-        "margin:2em;max-width:900px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
-        ".num{text-align:right}</style></head><body>"
-        f"<h1>Laporan absensi tugas media sosial</h1><p>{e(info['judul'])} ({e(info['task_id'])})</p>"
-        '<p><a href="national/report.html">Laporan nasional</a> (<a href="national/report.pdf">PDF</a>) · '
-        '<a href="validation/index.html">Hasil validasi data</a></p>'
-        + (f"<h2>Gagal dibuat</h2><ul>{fails}</ul>" if fails else "")
-        + "<table><thead><tr><th>Provinsi</th><th>Wajib lapor</th><th>Merespons</th><th>Partisipasi</th>"
-        "<th>Tepat waktu</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></body></html>"
-    )
+def order_jobs(jobs: list[Job], province: pd.DataFrame) -> list[Job]:
+    """Largest reports first (national, then provinces by eligible TPP), so no worker idles at the end."""
+    size = dict(zip(province["provinsi"].map(province_slug), province["eligible"]))
+    return sorted(jobs, key=lambda j: (-(float("inf") if j.name == "national" else size.get(j.name, 0)), j.name))
 
 
-def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DIR, out_root: Path = config.REPORTS_DIR,
-              *, strict: bool = False, workers: int = config.WORKERS, log=print) -> BatchResult:
-    """Render every report of one task. Raises ReportError (after finishing the others) if any failed."""
-    from .publish import atomic_write_text
+# --------------------------------------------------------------------------- worker processes
+# Each worker keeps one warm kernel (pipeline/workers.py) and the HTML exporter and WeasyPrint
+# loaded, so a report pays only for its own analysis, export and layout.
+
+_KERNEL = None
+
+
+def _worker_kernel():
+    """This worker's warm kernel, started on first use and restarted if it died."""
+    global _KERNEL
+    if not config.WARM_KERNELS:
+        return None
+    from multiprocessing import util
+
+    from .workers import WarmKernel
+
+    if _KERNEL is None or not _KERNEL.alive():
+        if _KERNEL is not None:
+            _KERNEL.shutdown()
+        _KERNEL = WarmKernel().start()
+        util.Finalize(None, _KERNEL.shutdown, exitpriority=10)
+    return _KERNEL
+
+
+def _warm_up() -> int:
+    """Run in each worker while the task notebook runs: kernel, exporter, WeasyPrint."""
+    import weasyprint  # noqa: F401
+
+    from .render import _get_exporter
+
+    _get_exporter()
+    _worker_kernel()
+    return os.getpid()
+
+
+def _render_job(job: Job) -> dict:
+    """Run in a worker process: execute the notebook, export HTML and PDF."""
+    from .render import render_report
+
+    t = time.perf_counter()
+    info = render_report(job.template, job.out_dir, job.parameters, title=job.title,
+                         header_left=job.header_left, header_right=job.header_right,
+                         kernel=_worker_kernel(), record_path=f"{job.name}/report.ipynb")
+    return {"name": job.name, "pages": info.get("pages"), "seconds": round(time.perf_counter() - t, 2)}
+
+
+@contextmanager
+def worker_pool(workers: int):
+    """Processes started (spawn: no inherited threads or sockets) and warming up right away."""
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=mp.get_context("spawn"))
+    warm = [pool.submit(_warm_up) for _ in range(max(1, workers))]
+    try:
+        yield pool
+    finally:
+        for f in warm:
+            f.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _run_task_notebook(data_dir: Path, task_id: str, staging: Path, strict: bool) -> tuple[dict, dict]:
     from .render import execute_notebook
 
-    t0 = time.perf_counter()
-    data_dir = Path(data_dir)
-    ensure_sample(data_dir, log)
-    if not data_dir.is_dir():
-        raise InputError(f"data directory {data_dir} does not exist")
-    tasks = load.load_tasks(data_dir)
-    task_id = task_id or str(tasks.iloc[-1]["task_id"])
-    load.get_task(tasks, task_id)  # unknown task id: a clear error before any work
-    task_dir = Path(out_root) / task_id
-    task_dir.mkdir(parents=True, exist_ok=True)
     params = {"data_dir": str(data_dir.resolve()), "task_id": task_id, "out_dir": ".", "strict": strict}
-    log(f"[task] {task_id}: validate, resolve, compute (notebooks/task.ipynb) ...")
-    t = time.perf_counter()
     try:
-        execute_notebook(config.TASK_NOTEBOOK, task_dir / "task.ipynb", params, cwd=task_dir)
+        execute_notebook(config.TASK_NOTEBOOK, staging / "task.ipynb", params, cwd=staging,
+                         record_path="task.ipynb")
     except ReportError as exc:
         # Bad input found inside the task notebook: report it as the input error it is.
         kind = {"InputError": InputError, "ValidationFailed": ValidationFailed}.get(getattr(exc, "ename", ""))
         if kind is not None:
             raise kind(exc.evalue) from None
         raise
-    info = json.loads((task_dir / "task.json").read_text(encoding="utf-8"))
-    log(f"[task] done in {time.perf_counter() - t:.1f} s; {len(info['provinces'])} provinces in scope")
+    return params, json.loads((staging / "task.json").read_text(encoding="utf-8"))
 
-    jobs = plan_jobs(task_dir, info)
-    result = BatchResult(task_id, task_dir)
-    total = len(jobs)
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+
+def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DIR, out_root: Path = config.REPORTS_DIR,
+              *, strict: bool = False, workers: int = config.WORKERS, force: bool = False, log=print) -> BatchResult:
+    """Render every report of one task into OUT/<task_id>/, published whole when complete.
+
+    Skips everything when the published outputs come from the same inputs, code and parameters
+    (unless `force`). Raises ReportError (after finishing and publishing the others) if any
+    report failed; on an input error nothing is published and earlier outputs stay as they were.
+    """
+    from .stage import input_files
+
+    t0 = time.perf_counter()
+    data_dir = Path(data_dir)
+    out_root = Path(out_root)
+    ensure_sample(data_dir, log)
+    if not data_dir.is_dir():
+        raise InputError(f"data directory {data_dir} does not exist")
+    tasks = load.load_tasks(data_dir)
+    task_id = task_id or str(tasks.iloc[-1]["task_id"])
+    load.get_task(tasks, task_id)  # unknown task id: a clear error before any work
+    final = out_root / task_id
+    try:
+        lock = publish.task_lock(out_root, task_id).__enter__()
+    except publish.TaskBusy as exc:
+        raise ReportError(str(exc)) from None
+    try:
+        for line in publish.recover(out_root, task_id):
+            log(f"[recover] {line}")
+        inputs = input_files(data_dir, tasks, task_id)
+        key = manifest.run_key(inputs, {"task_id": task_id, "strict": strict})
+        if not force and manifest.up_to_date(final, key):
+            result = BatchResult(task_id, final, skipped=True, seconds=time.perf_counter() - t0)
+            log(f"{task_id}: inputs, code and parameters unchanged since the published run; nothing to do "
+                f"(--force renders again)")
+            return result
+        staging = publish.new_staging(out_root, task_id)
+        try:
+            result = _render_all(task_id, data_dir, out_root, staging, final, strict=strict, workers=workers,
+                                 key=key, t0=t0, log=log)
+        finally:
+            if staging.exists():
+                publish._remove_tree(staging)
+    finally:
+        lock.__exit__(None, None, None)
+    if result.failed:
+        names = ", ".join(f["name"] for f in result.failed)
+        raise ReportError(f"{len(result.failed)} of {len(result.failed) + len(result.rendered)} reports failed "
+                          f"({names}); the other reports are in {final}")
+    return result
+
+
+def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, final: Path, *, strict: bool,
+                workers: int, key: str | None, t0: float, log) -> BatchResult:
+    from .index import index_page
+
+    with worker_pool(workers) as pool:
+        log(f"[task] {task_id}: validate, resolve, compute (notebooks/task.ipynb) ...")
+        t = time.perf_counter()
+        params, info = _run_task_notebook(data_dir, task_id, staging, strict)
+        log(f"[task] done in {time.perf_counter() - t:.1f} s; {len(info['provinces'])} provinces in scope")
+        province = pd.read_csv(config.tables_dir(staging) / "participation_province.csv")
+        jobs = order_jobs(plan_jobs(staging, info), province)
+        result = BatchResult(task_id, final)
+        total = len(jobs)
         futures = {pool.submit(_render_job, job): job for job in jobs}
         for done, fut in enumerate(as_completed(futures), start=1):
             job = futures[fut]
@@ -149,20 +226,20 @@ def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
                 log(f"[{done:>2}/{total}] {job.name:<28} GAGAL: {msg}")
     result.rendered.sort(key=lambda r: r["name"])
     result.failed.sort(key=lambda r: r["name"])
-    atomic_write_text(task_dir / "index.html", index_page(task_dir, info, result.rendered, result.failed))
+    publish.atomic_write_text(staging / "index.html", index_page(staging, info, result.rendered, result.failed))
     result.seconds = time.perf_counter() - t0
     command = "python -m pipeline report " + " ".join(
         shlex.quote(a) for a in ["--task", task_id, "--data", str(data_dir), "--out", str(out_root)])
-    manifest.write_manifest(task_dir, task_id=task_id, inputs=info["inputs"], parameters=params, command=command,
+    manifest.write_manifest(staging, task_id=task_id, inputs=info["inputs"], parameters=params, command=command,
                             reports=result.rendered + [dict(f, failed=True) for f in result.failed],
-                            seconds=result.seconds)
-    if result.failed:
-        names = ", ".join(f["name"] for f in result.failed)
-        raise ReportError(f"{len(result.failed)} of {total} reports failed ({names}); the other reports are in {task_dir}")
+                            seconds=result.seconds, key=None if result.failed else key)
+    publish.swap_in(staging, final)
     return result
 
 
 def main_summary(result: BatchResult) -> str:
+    if result.skipped:
+        return f"{result.task_id}: up to date ({result.seconds:.1f} s) -> {result.out_dir}"
     return (f"{len(result.rendered)} reports (HTML + PDF + notebook) for {result.task_id} in "
             f"{result.seconds:.0f} s -> {result.out_dir}")
 

@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder (default: reports/)")
     r.add_argument("--strict", action="store_true", help="fail when any roster row is quarantined")
     r.add_argument("--workers", type=int, default=config.WORKERS, help="reports rendered in parallel")
+    r.add_argument("--force", action="store_true", help="render again even when nothing changed since the published run")
 
     s = sub.add_parser("stage", help="only validate, resolve and compute a task (writes tables/)")
     s.add_argument("--task", default=None)
@@ -31,6 +32,22 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("out", type=Path, nargs="?", default=config.SAMPLE_DATA_DIR)
     g.add_argument("--scale", type=float, default=1.0)
     g.add_argument("--seed", type=int, default=None)
+
+    a = sub.add_parser("audit", help="check the inputs' hashes, rerun a task's notebooks with nbval and compare every output")
+    a.add_argument("--task", default=None, help="task_id (default: the only task folder in --out)")
+    a.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder holding <task_id>/ (default: reports/)")
+    a.add_argument("--data", type=Path, default=None, help="data directory (default: the one recorded in manifest.json)")
+    a.add_argument("--reports", default=None, help="only these reports, comma-separated (e.g. jawa-timur,national)")
+    a.add_argument("--workers", type=int, default=2, help="nbval processes in parallel for the reports")
+
+    b = sub.add_parser("bundle", help="one zip per province (and one national) with a manifest of sha256")
+    b.add_argument("--task", default=None, help="task_id (default: the only task folder in --out)")
+    b.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder holding <task_id>/ (default: reports/)")
+
+    v = sub.add_parser("verify", help="check every file of a task folder, unpacked bundle or bundle zip against its manifest")
+    v.add_argument("target", type=Path, nargs="?", default=None, help="folder or .zip (default: --out[/--task])")
+    v.add_argument("--out", type=Path, default=config.REPORTS_DIR)
+    v.add_argument("--task", default=None)
     return p
 
 
@@ -40,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from .batch import main_summary, run_batch
 
-            result = run_batch(args.task, args.data, args.out, strict=args.strict, workers=args.workers)
+            result = run_batch(args.task, args.data, args.out, strict=args.strict, workers=args.workers,
+                               force=args.force)
             print(main_summary(result))
         elif args.command == "stage":
             from .batch import ensure_sample
@@ -56,6 +74,20 @@ def main(argv: list[str] | None = None) -> int:
             if args.seed is not None:
                 kwargs["seed"] = args.seed
             print(f"sample data -> {generate_sample(args.out, **kwargs)}")
+        elif args.command == "audit":
+            from .audit import audit, resolve_task_dir
+
+            reports = [r.strip() for r in args.reports.split(",") if r.strip()] if args.reports else None
+            audit(resolve_task_dir(args.out, args.task), data_dir=args.data, reports=reports, processes=args.workers)
+        elif args.command == "bundle":
+            from .audit import resolve_task_dir
+            from .bundle import make_bundles
+
+            make_bundles(resolve_task_dir(args.out, args.task))
+        elif args.command == "verify":
+            from .audit import verify
+
+            verify(args.target or (args.out / args.task if args.task else args.out))
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -21,12 +21,20 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 KERNEL_NAME = os.environ.get("ABSENSI_KERNEL", "python3")
 # Number of reports rendered in parallel (the machine has 2 cores).
 WORKERS = int(os.environ.get("ABSENSI_WORKERS", str(min(2, os.cpu_count() or 1))))
+# Reuse one warm kernel per worker for the report notebooks (pipeline/workers.py); 0 starts a
+# new kernel for every notebook (slower, same outputs: `make audit` checks that).
+WARM_KERNELS = os.environ.get("ABSENSI_WARM_KERNELS", "1") != "0"
 # How many of the latest tasks the trend sections and the "silent in every one" list look at.
 TREND_TASKS = 8
 # A non-responder at this streak or more is marked for coaching (pembinaan).
 PEMBINAAN_STREAK = 3
 # Limits on input files (bytes) to keep memory bounded.
 MAX_INPUT_BYTES = int(os.environ.get("ABSENSI_MAX_INPUT_BYTES", str(150 * 1024 * 1024)))
+# XLSX (zip) guards, checked on the declared sizes before unpacking: total unpacked bytes, and
+# the unpacked/packed ratio of any part larger than XLSX_RATIO_MIN_BYTES (real sheets: ~5-20x).
+MAX_XLSX_UNCOMPRESSED_BYTES = int(os.environ.get("ABSENSI_MAX_XLSX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024)))
+MAX_XLSX_RATIO = 100
+XLSX_RATIO_MIN_BYTES = 1024 * 1024
 # Network timeout for tasks whose `sumber` is an http(s) URL.
 DOWNLOAD_TIMEOUT_S = 30
 

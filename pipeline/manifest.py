@@ -54,12 +54,65 @@ def output_records(task_dir: Path) -> list[dict]:
     return records
 
 
+# What decides a run's outputs besides its inputs and parameters: the code, notebooks, suites
+# and locked packages. A change to any of these files changes the run key.
+CODE_GLOBS = ("pipeline/**/*.py", "pipeline/templates/**/*", "notebooks/*.ipynb", "expectations/*.json",
+              "requirements.lock", "pyproject.toml")
+
+
+def code_fingerprint(root: Path = config.PROJECT_ROOT) -> str:
+    """sha256 over the path and bytes of every file in CODE_GLOBS (sorted)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    files = sorted({p for g in CODE_GLOBS for p in Path(root).glob(g) if p.is_file() and "__pycache__" not in p.parts})
+    for path in files:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(sha256_file(path).encode() + b"\n")
+    return h.hexdigest()
+
+
+def run_key(inputs: list[dict], parameters: dict) -> str | None:
+    """Hash of everything a run's outputs depend on, or None when an input can't be hashed
+    beforehand (a task read from a URL: the live form is fetched on every run)."""
+    import hashlib
+
+    if any(not i.get("sha256") for i in inputs):
+        return None
+    material = {
+        "inputs": sorted((i["role"], i["path"], i["sha256"]) for i in inputs),
+        "parameters": {k: v for k, v in sorted(parameters.items()) if k != "data_dir"},
+        "code": code_fingerprint(),
+        "python": sys.version.split()[0],
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def up_to_date(task_dir: Path, key: str | None) -> bool:
+    """The published outputs in `task_dir` come from a complete run with this key and are all there."""
+    path = Path(task_dir) / "manifest.json"
+    if key is None or not path.is_file():
+        return False
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if manifest.get("run_key") != key or any(r.get("failed") for r in manifest.get("reports", [])):
+        return False
+    for rec in manifest.get("outputs", []):
+        target = Path(task_dir) / rec["path"]
+        if not target.is_file() or target.stat().st_size != rec["bytes"]:
+            return False
+    return True
+
+
 def write_manifest(task_dir: Path, *, task_id: str, inputs: list[dict], parameters: dict, command: str,
-                   reports: list[dict], seconds: float) -> Path:
+                   reports: list[dict], seconds: float, key: str | None = None) -> Path:
     manifest = {
         "task_id": task_id,
         "pipeline_version": __version__,
         **git_commit(),
+        "run_key": key,
         "command": command,
         "parameters": parameters,
         "inputs": inputs,

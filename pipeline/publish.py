@@ -1,4 +1,4 @@
-"""Writes published files safely: formulas neutralised in CSV/XLSX cells, every file written atomically."""
+"""Writes published files safely: formulas neutralised, files written atomically, task folders swapped in whole."""
 
 from __future__ import annotations
 
@@ -59,3 +59,123 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# --- Publishing a whole task folder at once -------------------------------------------------------
+# A run builds the task's outputs in <out_root>/.staging/<task_id>.<pid>/ and only moves them to
+# <out_root>/<task_id>/ when everything is written. On Linux the two folders are exchanged in
+# one renameat2(RENAME_EXCHANGE) call, so a reader (or a kill) sees either the old complete
+# folder or the new complete one, never a mix. Elsewhere the old folder is first renamed to
+# <out_root>/.staging/<task_id>.previous and `recover` puts it back if a run died in between.
+
+STAGING = ".staging"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class TaskBusy(RuntimeError):
+    """Another run holds the lock of this task's output folder."""
+
+
+def _renameat2_exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths; False when the system can't (then the caller falls back)."""
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, f"renameat2({a}, {b}) failed: {os.strerror(err)}")
+
+
+def staging_root(out_root: Path) -> Path:
+    return Path(out_root) / STAGING
+
+
+def new_staging(out_root: Path, task_id: str) -> Path:
+    """An empty folder on the same file system as the final one."""
+    path = staging_root(out_root) / f"{task_id}.{os.getpid()}"
+    if path.exists():
+        _remove_tree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def recover(out_root: Path, task_id: str) -> list[str]:
+    """Clean what an interrupted run of `task_id` left behind (call while holding the task lock).
+
+    Puts back a previous output folder the fallback swap had moved aside, and removes stale
+    staging folders. Returns what it did, for the log."""
+    done = []
+    root = staging_root(out_root)
+    final = Path(out_root) / task_id
+    previous = root / f"{task_id}.previous"
+    if previous.is_dir():
+        if not final.exists():
+            os.replace(previous, final)
+            done.append(f"restored the previous outputs of {task_id}")
+        else:
+            _remove_tree(previous)
+    if root.is_dir():
+        for stale in sorted(root.glob(f"{task_id}.*")):
+            if stale.is_dir() and stale.name != f"{task_id}.lock":
+                _remove_tree(stale)
+                done.append(f"removed the unfinished run {stale.name}")
+    return done
+
+
+def swap_in(staging: Path, final: Path) -> None:
+    """Make the complete folder `staging` the task's output folder `final`, atomically."""
+    staging, final = Path(staging), Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if not final.exists():
+        os.replace(staging, final)
+        return
+    if _renameat2_exchange(staging, final):
+        _remove_tree(staging)  # now holds the previous outputs
+        return
+    previous = staging.parent / f"{final.name}.previous"
+    _remove_tree(previous)
+    os.replace(final, previous)
+    os.replace(staging, final)
+    _remove_tree(previous)
+
+
+class task_lock:
+    """Exclusive lock on one task's outputs (fcntl advisory lock, released when the process dies)."""
+
+    def __init__(self, out_root: Path, task_id: str) -> None:
+        self.path = staging_root(out_root) / f"{task_id}.lock"
+        self.fh = None
+
+    def __enter__(self) -> "task_lock":
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.close()
+            raise TaskBusy(f"another run is writing {self.path.parent.parent / self.path.stem}; wait for it to finish") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+
+        fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
+        self.fh.close()

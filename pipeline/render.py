@@ -96,8 +96,14 @@ def execute_notebook(
     cwd: Path | None = None,
     kernel_name: str = config.KERNEL_NAME,
     log_output: bool = False,
+    kernel=None,
+    record_path: str | None = None,
 ) -> nbformat.NotebookNode:
     """Run `template` with `parameters` injected after its `parameters`-tagged cell.
+
+    With `kernel` (a `workers.WarmKernel`) the notebook runs in a fresh session of that kernel,
+    working in `cwd`; otherwise papermill starts a new kernel in `cwd`. `record_path` is the
+    output path recorded in the notebook's papermill metadata (default: `output`).
 
     The executed notebook is written (atomically) to `output` and returned. When a cell raises,
     the partly executed notebook is kept as `<output stem>.failed.ipynb` and a ReportError names
@@ -117,6 +123,13 @@ def execute_notebook(
     tmp = Path(tmp_name)
     try:
         try:
+            if kernel is not None:
+                from . import workers  # noqa: F401 - registers the "warm" papermill engine
+
+                kernel.session(Path(cwd).resolve() if cwd is not None else output.parent.resolve())
+                engine = {"engine_name": "warm", "warm_kernel": kernel}
+            else:
+                engine = {"cwd": str(cwd) if cwd is not None else None}
             nb = papermill.execute_notebook(
                 str(template),
                 str(tmp),
@@ -124,7 +137,7 @@ def execute_notebook(
                 kernel_name=kernel_name,
                 progress_bar=False,
                 log_output=log_output,
-                cwd=str(cwd) if cwd is not None else None,
+                **engine,
             )
         except PapermillExecutionError as exc:
             if tmp.exists() and tmp.stat().st_size:
@@ -145,12 +158,24 @@ def execute_notebook(
                 f"notebook {template.name} could not be executed: "
                 f"{type(exc).__name__}: {_one_line(exc)}"
             ) from None
+        _record_paths(nb, template, record_path or str(output))
+        nbformat.write(nb, str(tmp))
         os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, output)
         failed.unlink(missing_ok=True)  # a previous failure is no longer current
     finally:
         tmp.unlink(missing_ok=True)
     return nb
+
+
+def _record_paths(nb: nbformat.NotebookNode, template: Path, output: str) -> None:
+    """Record the template relative to the project and the published path (not a temp file)."""
+    meta = nb.metadata.setdefault("papermill", {})
+    try:
+        meta["input_path"] = Path(template).resolve().relative_to(config.PROJECT_ROOT).as_posix()
+    except ValueError:
+        meta["input_path"] = str(template)
+    meta["output_path"] = output
 
 
 # --------------------------------------------------------------------------- HTML
@@ -372,8 +397,13 @@ def render_report(
     title: str,
     header_left: str,
     header_right: str,
+    kernel=None,
+    record_path: str | None = None,
 ) -> dict:
     """Execute `template` into out_dir/report.ipynb, then write report.html and report.pdf.
+
+    `kernel` (a `workers.WarmKernel`) runs the notebook in a fresh session of a warm kernel
+    instead of a new kernel; `record_path` is the notebook path recorded in its metadata.
 
     The notebook runs with `out_dir` as its working directory (relative paths in `parameters`
     are relative to the report's folder); the same HTML is written and turned into the PDF.
@@ -388,7 +418,8 @@ def render_report(
     start = time.perf_counter()
 
     t = time.perf_counter()
-    nb = execute_notebook(Path(template), paths["ipynb"], parameters, cwd=out_dir)
+    nb = execute_notebook(Path(template), paths["ipynb"], parameters, cwd=out_dir, kernel=kernel,
+                          record_path=record_path)
     seconds["execute"] = time.perf_counter() - t
 
     t = time.perf_counter()

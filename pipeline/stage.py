@@ -76,6 +76,32 @@ def schedule_until(tasks: pd.DataFrame, task: pd.Series) -> pd.DataFrame:
     return order.iloc[: pos + 1].reset_index(drop=True)
 
 
+def input_files(data_dir: Path, tasks: pd.DataFrame, task_id: str) -> list[dict]:
+    """The files a run of `task_id` reads (role, path relative to data_dir, sha256), found and
+    hashed without parsing them; sha256 is None for a task read from a URL."""
+    data_dir = Path(data_dir)
+
+    def record(role: str, path: Path | str | None) -> dict | None:
+        if path is None:
+            return None
+        if isinstance(path, str):  # an http(s) source
+            return {"role": role, "path": path, "sha256": None}
+        try:
+            name = Path(path).resolve().relative_to(data_dir.resolve()).as_posix()
+        except ValueError:
+            name = str(path)
+        return {"role": role, "path": name, "sha256": sha256_file(path) if Path(path).is_file() else None}
+
+    records = [record("roster", load.find_input(data_dir, "roster")),
+               record("tasks", Path(tasks.attrs.get("source", data_dir / "tasks.csv")))]
+    task = load.get_task(tasks, task_id)
+    for prior in schedule_until(tasks, task).itertuples(index=False):
+        role = "responses" if prior.task_id == task_id else f"history:{prior.task_id}"
+        records.append(record(role, load.response_source(data_dir, pd.Series(prior._asdict()))))
+    records.append(record("village_media", load.find_input(data_dir, "village_media", required=False)))
+    return [r for r in records if r is not None]
+
+
 def outcome_detail(checked: pd.DataFrame, roster: pd.DataFrame, task: pd.Series) -> pd.Series:
     """Why a row got its outcome where one code hides several causes.
 
@@ -227,6 +253,8 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
         "inputs": result.inputs,
     }
     atomic_write_text(out / "task.json", json.dumps(task_info, indent=2, ensure_ascii=False) + "\n")
+    from .followup import write_workbooks
+    write_workbooks(out, nr, roster, task_info)
     seconds["write"] = time.perf_counter() - t
     nat = tabs["participation_national"].iloc[0]
     result.summary = {"eligible": int(nat["eligible"]), "responded": int(nat["responded"]),

@@ -1,0 +1,131 @@
+"""Warm kernels: one Jupyter kernel per worker process, reused for report after report.
+
+Starting a kernel (~1.9 s) and importing pandas, seaborn and matplotlib in it (~2.7 s) cost more
+than a report's analysis. A `WarmKernel` pays both once per worker. Before each notebook it
+starts a fresh session in the same kernel: the user namespace is cleared, the execution
+counter restarts at 1, open figures are closed, the warning registry is emptied (a warning
+shows in every notebook that triggers it, as it would in a fresh kernel) and the working
+directory moves to the report's folder. The notebook then runs through papermill (the
+``warm`` engine registered below), so the executed notebook is the same record papermill
+writes with a fresh kernel; `make audit` reruns every kept notebook in fresh kernels and
+compares the outputs, which is what proves the two give the same report.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+
+from . import config
+from .errors import ReportError
+
+logger = logging.getLogger("papermill")
+
+# Imported once per kernel when it starts; every report notebook imports these.
+PRELOAD = """\
+import pandas, seaborn, matplotlib, matplotlib.pyplot, matplotlib.ticker, IPython.display
+from pipeline import charts, config, fmt, present
+"""
+
+# Run silently before every notebook: a fresh session in the warm kernel.
+FRESH_SESSION = """\
+import os as _os, sys as _sys, matplotlib.pyplot as _plt
+_plt.close("all")
+for _m in list(_sys.modules.values()):
+    _reg = getattr(_m, "__warningregistry__", None)
+    if isinstance(_reg, dict):
+        _reg.clear()
+_os.chdir({cwd!r})
+get_ipython().reset(new_session=True)
+"""
+
+
+class WarmKernel:
+    """A started kernel with its client; `session(cwd)` prepares it for the next notebook."""
+
+    def __init__(self, kernel_name: str = config.KERNEL_NAME, *, startup_timeout: float = 60,
+                 preload: str = PRELOAD) -> None:
+        self.kernel_name = kernel_name
+        self.startup_timeout = startup_timeout
+        self.preload = preload
+        self.km = None
+        self.kc = None
+        self.notebooks = 0
+
+    def start(self) -> "WarmKernel":
+        from jupyter_client.kernelspec import NoSuchKernel
+        from jupyter_client.manager import KernelManager
+
+        try:
+            self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc")
+            self.km.start_kernel()
+        except NoSuchKernel as exc:
+            raise ReportError(f"kernel {self.kernel_name!r} is not installed: {exc}") from None
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            self.kc.wait_for_ready(timeout=self.startup_timeout)
+        except RuntimeError as exc:
+            self.shutdown()
+            raise ReportError(f"kernel {self.kernel_name!r} did not start: {exc}") from None
+        if self.preload:
+            self.run_silent(self.preload)
+        return self
+
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    def run_silent(self, code: str, timeout: float = 120) -> None:
+        """Run `code` without recording it (no history, no execution count)."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ReportError(f"the warm kernel did not answer within {timeout:.0f} s")
+            try:
+                reply = self.kc.get_shell_msg(timeout=remaining)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise ReportError(f"the warm kernel failed to prepare: {content.get('ename')}: {content.get('evalue')}")
+
+    def session(self, cwd) -> None:
+        """A fresh session for the next notebook, working in `cwd`."""
+        self.run_silent(FRESH_SESSION.format(cwd=str(cwd)))
+        self.notebooks += 1
+
+    def shutdown(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            self.km.shutdown_kernel(now=True)
+        self.km = self.kc = None
+
+
+class WarmEngine(NBClientEngine):
+    """papermill engine that executes in a `WarmKernel` (pass ``warm_kernel=``) instead of a new one."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, warm_kernel: WarmKernel | None = None,
+                                 **kwargs):
+        if warm_kernel is None or not warm_kernel.alive():
+            raise ReportError("the warm engine needs a running warm_kernel")
+        client = PapermillNotebookClient(
+            nb_man, km=warm_kernel.km, kernel_name=kernel_name, log=logger, log_output=log_output,
+            stdout_file=stdout_file, stderr_file=stderr_file, timeout=execution_timeout,
+            startup_timeout=start_timeout,
+        )
+        client.kc = warm_kernel.kc  # reuse the kernel's client: nbclient then neither starts nor stops one
+        return client.execute()
+
+
+papermill_engines.register("warm", WarmEngine)
