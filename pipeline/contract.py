@@ -207,25 +207,28 @@ _ID_PREFIX = re.compile(r"^\s*(?:no\b\.?|nomor\b|#)\s*", re.I)
 _ID_NOISE = re.compile(r"[\s.,\-_/]+")
 
 
+# A nomor absen has at most this many digits (it fits an int64); a longer number is not an id.
+MAX_ID_DIGITS = 18
+
+
 def parse_nomor_absen(value: object) -> int | None:
     """Parse a typed nomor absen: spaces, dots, a leading 'No'/'#', leading zeros are noise.
 
-    Returns None when the value holds no digits or holds other characters (so it can't be
-    read as a number without guessing)."""
+    Returns None when the value holds no digits, holds other characters (so it can't be read
+    as a number without guessing), or is longer than MAX_ID_DIGITS digits."""
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value > 0 else None
+        return value if 0 < value < 10**MAX_ID_DIGITS else None
     if isinstance(value, float):
-        return int(value) if value.is_integer() and value > 0 else None
+        return int(value) if value.is_integer() and 0 < value < 10**MAX_ID_DIGITS else None
     text = _ID_PREFIX.sub("", str(value))
-    text = _ID_NOISE.sub("", text)
-    if not text.isdigit() or not text.isascii():
+    text = _ID_NOISE.sub("", text).lstrip("0")
+    if not text.isdigit() or not text.isascii() or len(text) > MAX_ID_DIGITS:
         return None
-    number = int(text)
-    return number if number > 0 else None
+    return int(text)
 
 
 def id_digits(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -87,7 +88,8 @@ def _cell_value(value: object) -> object:
     return str(value)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _check_file(path: Path) -> int:
+    """The file's size, after checking it exists, is not empty and is under the size limit."""
     if not path.exists():
         raise InputError(f"missing input file: {path}")
     if not path.is_file():
@@ -100,28 +102,46 @@ def _read_bytes(path: Path) -> bytes:
         )
     if size == 0:
         raise InputError(f"{path} is empty (0 bytes)")
+    return size
+
+
+def _read_bytes(path: Path) -> bytes:
+    _check_file(path)
     return path.read_bytes()
 
 
-def _decode_text(data: bytes, path: Path) -> str:
-    """Decode a CSV file: UTF-8 with or without BOM, else Windows-1252 (UTF-16 with a BOM too)."""
-    head = data[:8192]
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+_CSV_HEAD_BYTES = 65536
+
+
+def _csv_encoding(head: bytes, path: Path) -> tuple[str, str]:
+    """(encoding, decoded head) of a CSV file from its first bytes: UTF-8 with or without BOM,
+    else Windows-1252 (UTF-16 with a BOM too). Binary files are refused here."""
     if head.startswith(b"PK\x03\x04"):
         raise InputError(f"{path} is not a CSV file: it is a zip archive (an XLSX workbook?); name it .xlsx")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{path} is not a CSV file: it is an old Excel (.xls) workbook; save it as .xlsx or CSV")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise InputError(f"{path} is not a readable text file (broken UTF-16)") from None
-    if b"\x00" in head:
+        encoding = "utf-16"
+    elif b"\x00" in head[:8192]:
         raise InputError(f"{path} is not a CSV file: it contains binary data")
+    else:
+        encoding = "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
     except UnicodeDecodeError:
+        if encoding == "utf-16":
+            raise InputError(f"{path} is not a readable text file (broken UTF-16)") from None
+        encoding = "cp1252"
         try:
-            text = data.decode("cp1252")
+            text = head.decode(encoding)
         except UnicodeDecodeError:
             raise InputError(
                 f"{path} is not a CSV text file in UTF-8 or Windows-1252 (undecodable bytes)"
@@ -130,13 +150,11 @@ def _decode_text(data: bytes, path: Path) -> str:
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n")
     if sample and controls / len(sample) > 0.01:
         raise InputError(f"{path} is not a CSV file: it contains binary data")
-    return text
+    return encoding, text
 
 
-def _sniff_delimiter(text: str) -> str:
+def _sniff_delimiter(sample: str, truncated: bool) -> str:
     """Pick `,`, `;` or tab: the one that splits the header and keeps the first rows consistent."""
-    sample = text[:65536]
-    truncated = len(text) > len(sample)
     best, best_score = ",", None
     for delim in (",", ";", "\t"):
         try:
@@ -155,52 +173,94 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _csv_grid(data: bytes, path: Path) -> tuple[list, list[list], list[int]]:
-    """(header, data rows, source_row numbers) of a CSV file; blank rows are dropped but counted."""
-    text = _decode_text(data, path)
-    if not text.strip():
+def _string_array(values: list) -> pd.api.extensions.ExtensionArray:
+    """A `string` array of text cells; empty and blank cells become NA."""
+    return pd.array([v if isinstance(v, str) and v and not v.isspace() else None for v in values], dtype=STRING)
+
+
+_CSV_CHUNK_ROWS = 65536
+
+
+def _blank_record(rec: list[str]) -> bool:
+    return not any(f and not f.isspace() for f in rec)
+
+
+def _csv_columns(
+    path: Path,
+    aliases: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    patterns: dict[str, str] | None,
+) -> tuple[dict[str, pd.api.extensions.ExtensionArray], list[int]]:
+    """Stream a CSV file once, keeping only the canonical columns: ({canon: string array},
+    source_row numbers). Blank rows are dropped but counted; a ragged row is an error naming
+    its line. Rows are packed into arrays every _CSV_CHUNK_ROWS, so memory follows the kept
+    columns' text, never a decoded copy of the whole file or one Python object per cell."""
+    size = _check_file(path)
+    with open(path, "rb") as fh:
+        head = fh.read(_CSV_HEAD_BYTES)
+    encoding, head_text = _csv_encoding(head, path)
+    if not head_text.strip() and size <= len(head):
         raise InputError(f"{path} is empty (no header row)")
-    delim = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    delim = _sniff_delimiter(head_text, size > len(head))
+    shown_delim = "tab" if delim == "\t" else repr(delim)
+
+    def parse(encoding: str) -> tuple[dict[str, pd.api.extensions.ExtensionArray], list[int]]:
+        values: dict[str, list[str]] = {}
+        chunks: dict[str, list] = {}
+        numbers: list[int] = []
+        header_at = 0
+        width = 0
+        wanted: list[tuple[list[str], int]] = []
+        with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
+            reader = csv.reader(text, delimiter=delim, strict=True)
+            try:
+                for k, rec in enumerate(reader, start=1):
+                    if not wanted:
+                        if _blank_record(rec):
+                            continue
+                        columns = _match_headers(rec, aliases, required, patterns, path)
+                        values = {canon: [] for canon in columns}
+                        chunks = {canon: [] for canon in columns}
+                        wanted = [(values[canon], i) for canon, i in columns.items()]
+                        header_at, width = k, len(rec)
+                        continue
+                    if len(rec) != width:
+                        if _blank_record(rec):
+                            continue  # a blank line (or a row of empty fields): skipped, still numbered
+                        n = len(rec)
+                        raise InputError(
+                            f"{path}: line {reader.line_num} has {n} field{'s' if n != 1 else ''} but the "
+                            f"header has {width} (separator {shown_delim}); "
+                            "fix that row (an unquoted separator inside a value?)"
+                        )
+                    if _blank_record(rec):
+                        continue
+                    for column, i in wanted:
+                        column.append(rec[i])
+                    numbers.append(k - header_at)
+                    if len(numbers) % _CSV_CHUNK_ROWS == 0:
+                        for canon, column in values.items():
+                            chunks[canon].append(_string_array(column))
+                            column.clear()
+            except csv.Error as exc:
+                raise InputError(f"{path}: malformed CSV near line {reader.line_num}: {exc}") from None
+        if not wanted:
+            raise InputError(f"{path} is empty (no header row)")
+        arrays = {}
+        for canon, column in values.items():
+            parts = chunks.pop(canon) + [_string_array(column)]
+            arrays[canon] = parts[0] if len(parts) == 1 else pd.concat([pd.Series(a) for a in parts]).array
+        return arrays, numbers
+
     try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise InputError(f"{path}: malformed CSV near line {reader.line_num}: {exc}") from None
-    start = 0
-    while start < len(records) and all(not f.strip() for f in records[start]):
-        start += 1
-    if start == len(records):
-        raise InputError(f"{path} is empty (no header row)")
-    header = records[start]
-    width = len(header)
-    rows, numbers = [], []
-    bad = None
-    for i in range(start + 1, len(records)):
-        rec = records[i]
-        if len(rec) != width:
-            if all(not f.strip() for f in rec):
-                continue  # a blank line (or a row of empty fields): skipped, still numbered
-            bad = i
-            break
-        if all(not f.strip() for f in rec):
-            continue
-        rows.append(rec)
-        numbers.append(i - start)
-    if bad is not None:
-        # Find the physical line of the ragged record (records may span lines).
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
-        line = None
-        for k, _ in enumerate(reader):
-            if k == bad:
-                line = reader.line_num
-                break
-        n = len(records[bad])
-        raise InputError(
-            f"{path}: line {line} has {n} field{'s' if n != 1 else ''} but the header has {width} "
-            f"(separator {'tab' if delim == chr(9) else repr(delim)}); "
-            "fix that row (an unquoted separator inside a value?)"
-        )
-    return header, rows, numbers
+        return parse(encoding)
+    except UnicodeDecodeError:
+        if encoding != "utf-8-sig":
+            raise InputError(f"{path} is not a readable text file (undecodable bytes)") from None
+    try:
+        return parse("cp1252")  # valid UTF-8 at the start only: Windows-1252 as Excel re-saves
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a CSV text file in UTF-8 or Windows-1252 (undecodable bytes)") from None
 
 
 def _check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
@@ -352,29 +412,34 @@ def read_table(
         if not path.exists():
             raise InputError(f"missing input file: {path}")
         raise InputError(f"{path} is not a CSV or XLSX file (extension {path.suffix or 'none'!r})")
-    data = _read_bytes(path)
     if suffix == ".csv":
-        header, rows, numbers = _csv_grid(data, path)
+        by_column, numbers = _csv_columns(path, aliases, required, patterns)
+        sha256 = _sha256_file(path)
     else:
+        data = _read_bytes(path)
+        sha256 = hashlib.sha256(data).hexdigest()
         header, rows, numbers = _xlsx_grid(data, path)
-    columns = _match_headers(header, aliases, required, patterns, path)
+        del data
+        columns = _match_headers(header, aliases, required, patterns, path)
+        by_column = {canon: [r[i] if i < len(r) else None for r in rows] for canon, i in columns.items()}
+        del rows
 
     out: dict[str, object] = {"source_row": np.asarray(numbers, dtype="int64")}
-    for canon, i in columns.items():
-        values = [r[i] if i < len(r) else None for r in rows]
-        if suffix != ".csv" and not all(type(v) is str for v in values):
+    for canon in list(by_column):
+        values = by_column.pop(canon)
+        if suffix == ".csv":
+            out[canon] = values
+            continue
+        if not all(type(v) is str for v in values):
             values = [v if type(v) is str else _cell_value(v) for v in values]
             if any(isinstance(v, (dt.datetime, dt.date)) for v in values):
                 col = pd.Series(values, dtype=object)  # datetime cells kept, no datetime64 inference
                 out[canon] = col.mask(col.map(_is_blank).astype(bool), pd.NA)
                 continue
-        col = pd.array(values, dtype=STRING)
-        blank = pd.Series(col).str.strip().eq("").to_numpy(dtype=bool, na_value=True)
-        col[blank] = pd.NA
-        out[canon] = col
+        out[canon] = _string_array(values)
     df = pd.DataFrame(out)
     df.attrs["source"] = str(path)
-    df.attrs["sha256"] = hashlib.sha256(data).hexdigest()
+    df.attrs["sha256"] = sha256
     return df
 
 
@@ -718,7 +783,13 @@ def response_source(data_dir: Path, task: pd.Series) -> Path | str:
         sumber = str(sumber).strip()
         if _is_url(sumber):
             return sumber
-        return Path(data_dir) / sumber
+        rel = Path(sumber.replace("\\", "/"))
+        if rel.is_absolute() or ".." in rel.parts or re.match(r"^[A-Za-z]:", sumber):
+            raise InputError(
+                f"task {task['task_id']}: sumber {sumber!r} must be a path inside the data directory "
+                "(like responses/file.csv) or an http(s) URL"
+            )
+        return Path(data_dir) / rel
     return find_input(Path(data_dir), f"responses/{task['task_id']}")
 
 

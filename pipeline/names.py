@@ -3,8 +3,10 @@
 Normalisation (`normalize_name`)
 --------------------------------
 1. Accents are stripped (NFKD), the text is case-folded, apostrophes/quotes are dropped
-   (``Ma'ruf`` -> ``maruf``); every other non-alphanumeric character except ``.`` and ``,``
-   separates words.
+   (``Ma'ruf`` -> ``maruf``); every other character that is not a letter or digit (of any
+   script: Arabic, Cyrillic or CJK names keep their letters) except ``.`` and ``,`` separates
+   words, so control characters, zero-width and right-to-left marks, markup and formula
+   signs do too.
 2. The text is cut into *atoms* (a run of letters/digits plus whether a ``.`` follows it) and
    *comma segments*. The first segment is the name; later segments are where Indonesians
    write degrees (``Ahmad Fauzi, S.Pd., M.Si.``).
@@ -154,8 +156,9 @@ EVIDENCE_MIN_LENGTH = 2  # a left-out-name match needs an exact pair on a word t
 # --- Normalisation -------------------------------------------------------------------------------
 
 _QUOTES = re.compile(r"['\u2019\u2018`\u00b4\u02bc]")
-_ATOM = re.compile(r"([a-z0-9]+)(\.?)|(,)")
+_ATOM = re.compile(r"([^\W_]+)(\.?)|(,)")  # letters/digits of any script
 _PLAIN = re.compile(r"[a-z ]*")
+_DIGITS = re.compile(r"\d+")
 
 
 class _Atom(NamedTuple):
@@ -272,7 +275,7 @@ def _normalize(text: str) -> str:
     for k, a in enumerate(atoms):
         if a.seg > 0 and keep[k] and (a.text in _DEGREE_KEYS or a.text in _LEADING_WORDS):
             keep[k] = False
-    words = (re.sub(r"[0-9]+", "", a.text) for k, a in enumerate(atoms) if keep[k])
+    words = (_DIGITS.sub("", a.text) for k, a in enumerate(atoms) if keep[k])
     return " ".join(w for w in words if w)
 
 

@@ -11,7 +11,9 @@ Decisions where the contract is silent:
   ``missing_id`` and before id resolution (its time decides nothing else, so it can't count).
 * Typed id: ``contract.parse_nomor_absen`` of the input; when that fails (other characters
   mixed in, e.g. ``12a34``) the typed digits read as a number. Leading zeros are noise, so
-  recovery starts from the id's digits without them. An id of 0 exists nowhere.
+  recovery starts from the id's digits without them. An id of 0 exists nowhere, nor one of
+  more than ``contract.MAX_ID_DIGITS`` digits; recovery is skipped for numbers longer than
+  the longest roster id + 1 (a 10,000-digit paste costs nothing).
 * "No name": the response name normalises to ``""`` (empty, ``-``, only an honorific). Such
   a row is resolved by its typed id alone when that id exists (warning ``name_missing``) and
   is ``unknown_id`` otherwise: an empty name never drives a recovery.
@@ -100,8 +102,9 @@ def one_keystroke_variants(digits: str) -> dict[str, str]:
 def _typed_id(value: object, digits: str) -> int | None:
     typed = contract.parse_nomor_absen(value)
     if typed is None:
-        typed = int(digits)
-    return typed if typed > 0 else None
+        digits = digits.lstrip("0")
+        typed = int(digits) if digits and len(digits) <= contract.MAX_ID_DIGITS else None
+    return typed
 
 
 def _local(values: pd.Series, tz: str) -> pd.Series:
@@ -143,6 +146,7 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
     for pos, rid in enumerate(r_ids.tolist()):
         if rid is not None and rid is not pd.NA and not (isinstance(rid, float) and np.isnan(rid)):
             id_rows.setdefault(int(rid), []).append(pos)
+    longest_id = max((len(str(i)) for i in id_rows), default=0)
     r_names = _text_list(roster, "nama")
     r_norm: dict[int, str] = {}
 
@@ -185,9 +189,10 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
             if hit is not None:
                 resolved_pos[i], resolved_id[i] = hit, typed
                 continue
-        if name:
+        core = str(typed) if typed else digits.lstrip("0") or "0"
+        if name and len(core) <= longest_id + 1:  # no roster id is one keystroke from a longer number
             found: list[tuple[int, int, str]] = []
-            for variant, kind in one_keystroke_variants(str(typed) if typed else digits.lstrip("0") or "0").items():
+            for variant, kind in one_keystroke_variants(core).items():
                 cand_rows = id_rows.get(int(variant))
                 if not cand_rows:
                     continue

@@ -162,6 +162,18 @@ def test_extra_columns_ignored_values_strings_source_row_and_attrs(tmp_path):
     assert df.attrs["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_csv_packed_in_chunks_reads_the_same(tmp_path, monkeypatch):
+    text = ROSTER_HEADER + "".join(
+        f"{i},Nama {i},TA,Bali,{'' if i % 3 == 0 else ' '}Badung\n" + ("\n" if i % 4 == 0 else "") for i in range(1, 12))
+    path = write(tmp_path / "roster.csv", text)
+    whole = load.read_table(path, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
+    monkeypatch.setattr(load, "_CSV_CHUNK_ROWS", 2)
+    chunked = load.read_table(path, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
+    pd.testing.assert_frame_equal(whole, chunked)
+    assert chunked["source_row"].tolist() == [1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13]
+    assert chunked["kabupaten"].tolist()[:3] == [" Badung", " Badung", "Badung"]
+
+
 def test_headers_only_gives_zero_rows(tmp_path):
     path = write(tmp_path / "r.csv", RESP_HEADER)
     df = load.read_table(path, contract.RESPONSE_ALIASES, contract.RESPONSE_REQUIRED)
@@ -839,6 +851,16 @@ def test_sumber_relative_path(tmp_path):
     write(tmp_path / "exports" / "form.csv", RESP_HEADER + "2025-11-04 09:00,Bali,1,A,L\n")
     df = load.load_responses(tmp_path, task_row(sumber="exports/form.csv"))
     assert df["nomor_absen_input"].tolist() == ["1"]
+
+
+@pytest.mark.parametrize("sumber", ["../outside.csv", "responses/../../outside.csv", "/etc/passwd",
+                                    "..\\outside.csv", "C:\\data\\form.csv"])
+def test_sumber_outside_the_data_directory_is_refused(tmp_path, sumber):
+    write(tmp_path / "outside.csv", RESP_HEADER + "2025-11-04 09:00,Bali,1,A,L\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    with pytest.raises(InputError, match=r"task t1: sumber .* must be a path inside the data directory"):
+        load.load_responses(data, task_row(sumber=sumber))
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
