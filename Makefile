@@ -33,6 +33,18 @@ report: $(STAMP) ## Render all reports of a task: [TASK=id] [DATA=dir] [OUT=dir]
 stage: $(STAMP) ## Only validate, resolve and compute a task (writes OUT/<task>/tables)
 	$(VPY) -m pipeline stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)")
 
+.PHONY: audit bundle verify
+# DATA is passed to audit only when given (make audit DATA=...): by default the data directory
+# recorded in the task's manifest.json is checked.
+audit: $(STAMP) ## Check input hashes, rerun TASK's notebooks with nbval, compare every figure: TASK=id [OUT=dir] [DATA=dir] [REPORTS=jawa-timur,national]
+	$(VPY) -m pipeline audit --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(if $(filter-out file default,$(origin DATA)),--data "$(DATA)") $(if $(REPORTS),--reports "$(REPORTS)") $(ARGS)
+
+bundle: $(STAMP) ## One zip per province and one national (PDF, HTML, notebook, workbook, manifest) in OUT/TASK/bundles: TASK=id [OUT=dir]
+	$(VPY) -m pipeline bundle --out "$(OUT)" $(if $(TASK),--task "$(TASK)")
+
+verify: $(STAMP) ## Check every file against its manifest.json: OUT=<task folder | unpacked bundle | bundle .zip> (or OUT=dir TASK=id)
+	$(VPY) -m pipeline verify --out "$(OUT)" $(if $(TASK),--task "$(TASK)")
+
 sample: $(STAMP) ## Write the deterministic sample data directory to data/sample
 	$(VPY) -m pipeline sample data/sample
 
