@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent / "obvious"))
 import obvious  # noqa: E402  (bench/obvious/obvious.py)
 
-PY = sys.executable
+PY = os.path.abspath(sys.executable)  # normalised, not resolved: the venv symlink matters
 DEFAULT_TASK = "2025-11-10-hari-pahlawan"
 GIB = 1024**3
 MIB = 1024**2
