@@ -107,7 +107,7 @@ def _pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
-HTML_FILES = ["gorontalo/report.html", "bali/report.html", "national/report.html", "index.html"]
+HTML_FILES = ["gorontalo/report.html", "bali/report.html", "national/report.html", "index.html", "validation/index.html"]
 
 
 @pytest.mark.parametrize("name", HTML_FILES)
@@ -124,7 +124,8 @@ def test_html_has_no_active_content(hostile_run, name):
                     assert tag.name == "img" and v.startswith("data:image/png;base64,"), (tag.name, v[:60])
                 else:
                     assert scheme in ("", "http", "https"), (tag.name, attr, v[:80])
-    assert soup.find_all(["iframe", "object", "embed", "form", "svg", "math", "style"][:-1]) == []
+    assert soup.find_all(["iframe", "object", "embed", "form", "svg", "math", "base"]) == []
+    assert all(m.get("charset") or m.get("name") == "viewport" for m in soup.find_all("meta"))  # no refresh
 
 
 def test_province_html_shows_hostile_names_as_text(hostile_run):

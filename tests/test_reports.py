@@ -1,0 +1,318 @@
+"""The rendered sample reports say what tables/ says, carry no personal data, and name only their own TPP.
+
+Uses the session `rendered` fixture (conftest.py: `python -m pipeline report` on the small
+sample). Figures are read back from the report HTML (as a reader sees it) and from the
+executed notebook's text outputs (what nbval audits), and compared with tables/*.csv.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+
+from pipeline import config, contract, fmt, followup
+
+pytestmark = pytest.mark.slow
+
+# Best, a big one, the weakest in the sample, and the one with its own extra task.
+PROVINCES = ["Gorontalo", "Jawa Timur", "Papua Selatan", "Sulawesi Selatan"]
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+PHONE_RE = re.compile(r"(?:\+?62|\b0)[\s.-]?8[\d\s.()-]{7,16}\d")
+
+
+def tables(task_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(task_dir / "tables" / f"{name}.csv", dtype={"nomor_absen": "Int64"})
+
+
+def html_tables(soup: BeautifulSoup) -> list[dict]:
+    """Every table: caption, header cells, body rows (cell texts)."""
+    out = []
+    for t in soup.find_all("table"):
+        head = [th.get_text(" ", strip=True) for th in t.select("thead th")]
+        rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in t.select("tbody tr")]
+        cap = t.find("caption")
+        out.append({"caption": cap.get_text(" ", strip=True) if cap else "", "head": head, "rows": rows})
+    return out
+
+
+def table_with(soup: BeautifulSoup, *headers: str) -> list[dict]:
+    return [t for t in html_tables(soup) if all(h in t["head"] for h in headers)]
+
+
+def facts(soup: BeautifulSoup) -> dict[str, str]:
+    """The headline boxes: label -> value (the first box with that label)."""
+    out: dict[str, str] = {}
+    for box in soup.select("div.fact"):
+        label = box.select_one(".fact-label").get_text(" ", strip=True)
+        out.setdefault(label, box.select_one(".fact-value").get_text(" ", strip=True))
+    return out
+
+
+def notebook_text(path: Path) -> str:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    parts = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            text = o.get("data", {}).get("text/plain") or o.get("text") or ""
+            parts.append("".join(text) if isinstance(text, list) else text)
+    return "\n".join(parts)
+
+
+def soup_of(task_dir: Path, folder: str) -> BeautifulSoup:
+    return BeautifulSoup((task_dir / folder / "report.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def figures_row(r) -> list[str]:
+    return [fmt.angka(r.eligible), fmt.angka(r.responded), fmt.persen(r.participation_rate),
+            fmt.persen(r.on_time_rate), fmt.menit(r.median_response_minutes)]
+
+
+@pytest.mark.parametrize("provinsi", PROVINCES)
+def test_province_headline_figures_match_the_tables(rendered, provinsi):
+    _, task_dir = rendered
+    slug = contract.province_slug(provinsi)
+    row = tables(task_dir, "participation_province").set_index("provinsi").loc[provinsi]
+    summ = tables(task_dir, "province_summary").set_index("provinsi").loc[provinsi]
+    nat = tables(task_dir, "participation_national").set_index("jabatan").loc["Semua"]
+    streaks = tables(task_dir, "streak_counts").set_index("provinsi")
+    belum = int(streaks.loc[provinsi, "non_responders"]) if provinsi in streaks.index else 0
+    expected = {
+        "Partisipasi": fmt.persen(row["participation_rate"]),
+        "Merespons / wajib lapor": f"{fmt.angka(row['responded'])} / {fmt.angka(row['eligible'])}",
+        "Tepat waktu": fmt.persen(row["on_time_rate"]),
+        "Median waktu respons": fmt.menit(row["median_response_minutes"]),
+        "Peringkat nasional": f"{int(summ['rank'])} dari {int(summ['provinces_ranked'])}",
+        "Partisipasi nasional": fmt.persen(nat["participation_rate"]),
+        "Belum merespons": fmt.angka(belum),
+    }
+    shown = facts(soup_of(task_dir, slug))
+    for label, value in expected.items():
+        assert shown[label] == value, (provinsi, label)
+    change = next(v for k, v in shown.items() if k.startswith("Perubahan dari tugas sebelumnya"))
+    assert change == (fmt.poin(summ["change"]) if pd.notna(summ["change"]) else "– (tidak ada tugas sebelumnya)")
+    # the same lines in the executed notebook's text output (what nbval compares on a rerun)
+    text = notebook_text(task_dir / slug / "report.ipynb")
+    for label, value in expected.items():
+        assert f"{label}: {value}" in text, (provinsi, label)
+    # the rank is consistent with the province table itself (1 = best participation)
+    prov = tables(task_dir, "participation_province")
+    assert int(summ["rank"]) == 1 + int((prov["participation_rate"] > row["participation_rate"]).sum())
+
+
+@pytest.mark.parametrize("provinsi", PROVINCES)
+def test_province_kabupaten_jabatan_and_trend_tables_match(rendered, provinsi):
+    _, task_dir = rendered
+    soup = soup_of(task_dir, contract.province_slug(provinsi))
+    kab = tables(task_dir, "participation_kabupaten")
+    kab = kab[kab["provinsi"] == provinsi].sort_values(["participation_rate", "kabupaten"], kind="stable")
+    (shown,) = table_with(soup, "Kabupaten/Kota", "Wajib lapor")
+    assert shown["rows"] == [[r.kabupaten, *figures_row(r)] for r in kab.itertuples()]  # lowest first
+    # the kabupaten add up to the province
+    prov = tables(task_dir, "participation_province").set_index("provinsi").loc[provinsi]
+    assert kab["eligible"].sum() == prov["eligible"] and kab["responded"].sum() == prov["responded"]
+
+    jab = tables(task_dir, "participation_jabatan")
+    jab = jab[jab["provinsi"] == provinsi]
+    (shown,) = table_with(soup, "Jabatan", "Wajib lapor")
+    assert {r[0]: r[1:] for r in shown["rows"]} == {
+        f"{contract.JABATAN_LABEL[r.jabatan]} ({r.jabatan})": figures_row(r) for r in jab.itertuples()}
+
+    trend = tables(task_dir, "trend_province")
+    trend = trend[trend["provinsi"] == provinsi].sort_values("task_order").tail(config.TREND_TASKS)
+    nat = tables(task_dir, "trend_national").set_index("task_id")["participation_rate"]
+    (shown,) = table_with(soup, "Tanggal", "Tugas", "Nasional")
+    assert shown["rows"] == [[fmt.tanggal(pd.Timestamp(r.mulai)), r.judul, fmt.persen(r.participation_rate),
+                              fmt.persen(nat[r.task_id])] for r in trend.itertuples()]
+
+
+@pytest.mark.parametrize("provinsi", PROVINCES)
+def test_province_non_responders_match_the_table(rendered, provinsi):
+    _, task_dir = rendered
+    soup = soup_of(task_dir, contract.province_slug(provinsi))
+    nr = tables(task_dir, "non_responders")
+    nr = nr[nr["provinsi"] == provinsi]
+    shown = table_with(soup, "No. absen", "Nama", "Berturut-turut", "Tindak lanjut")
+    rows = {(int(r[0]), r[1], int(r[3].replace(".", ""))) for t in shown for r in t["rows"]}
+    assert rows == {(int(r.nomor_absen), r.nama, int(r.streak)) for r in nr.itertuples()}
+    # one table per kabupaten, its caption counting its rows; pembinaan marked from the configured streak
+    assert sorted(t["caption"].split(":")[0] for t in shown) == sorted(nr["kabupaten"].unique())
+    for t in shown:
+        assert f": {fmt.angka(len(t['rows']))} belum merespons" in t["caption"]
+        for r in t["rows"]:
+            assert (r[4] == "Pembinaan") == (int(r[3]) >= config.PEMBINAAN_STREAK) or r[4].startswith("Mungkin")
+    # silent in every latest task: listed apart
+    silent = nr[nr["silent_latest"]]
+    apart = table_with(soup, "No. absen", "Kabupaten/Kota", "Berturut-turut")
+    assert {int(r[0]) for t in apart for r in t["rows"]} == set(silent["nomor_absen"].astype(int))
+    # the streak counts box agrees
+    counts = tables(task_dir, "streak_counts").set_index("provinsi")
+    n = int(counts.loc[provinsi, "streak_pembinaan"]) if provinsi in counts.index else 0
+    assert facts(soup)[f"Tidak merespons {config.PEMBINAAN_STREAK}+ tugas berturut-turut (pembinaan)"] == fmt.angka(n)
+
+
+def test_national_report_matches_the_tables(rendered):
+    _, task_dir = rendered
+    soup = soup_of(task_dir, "national")
+    nat = tables(task_dir, "participation_national").set_index("jabatan").loc["Semua"]
+    shown = facts(soup)
+    assert shown["Partisipasi nasional"] == fmt.persen(nat["participation_rate"])
+    assert shown["Merespons / wajib lapor"] == f"{fmt.angka(nat['responded'])} / {fmt.angka(nat['eligible'])}"
+    assert shown["Tepat waktu"] == fmt.persen(nat["on_time_rate"])
+    assert shown["Median waktu respons"] == fmt.menit(nat["median_response_minutes"])
+
+    prov = tables(task_dir, "participation_province").merge(tables(task_dir, "province_summary")[
+        ["provinsi", "rank", "change"]], on="provinsi").sort_values(["rank", "provinsi"], kind="stable")
+    (ranking,) = table_with(soup, "Peringkat", "Provinsi", "Perubahan")
+    assert ranking["rows"] == [[str(int(r.rank)), r.provinsi, *figures_row(r), fmt.poin(r.change)]
+                               for r in prov.itertuples()]
+    assert shown["Provinsi tertinggi"] == f"{prov.iloc[0]['provinsi']} ({fmt.persen(prov.iloc[0]['participation_rate'])})"
+
+    streaks = tables(task_dir, "streak_counts")
+    (shown_streaks,) = table_with(soup, "Provinsi", "Belum merespons")
+    assert shown_streaks["rows"] == [[r.provinsi, fmt.angka(r.non_responders), fmt.angka(r.streak_pembinaan),
+                                      fmt.angka(r.silent_latest)] for r in streaks.itertuples()]
+    text = notebook_text(task_dir / "national" / "report.ipynb")
+    assert f"Partisipasi nasional: {fmt.persen(nat['participation_rate'])}" in text
+    # the national report names nobody
+    names = tables(task_dir, "non_responders")["nama"]
+    page = soup.get_text()
+    assert not [n for n in names if len(n) > 12 and n in page]
+    # links: the validation page, relative
+    assert "../validation/index.html" in [a["href"] for a in soup.find_all("a", href=True)]
+
+
+def test_index_links_every_report_with_headline_figures(rendered):
+    _, task_dir = rendered
+    soup = BeautifulSoup((task_dir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = {a["href"] for a in soup.find_all("a", href=True)}
+    info = json.loads((task_dir / "task.json").read_text(encoding="utf-8"))
+    for p in info["provinces"]:
+        slug = contract.province_slug(p)
+        assert {f"{slug}/report.html", f"{slug}/report.pdf", f"{slug}/{followup.FILENAME}"} <= hrefs
+    assert {"national/report.html", "national/report.pdf", "validation/index.html"} <= hrefs
+    for href in hrefs:
+        assert (task_dir / href).is_file(), href
+    prov = tables(task_dir, "participation_province").set_index("provinsi")
+    summ = tables(task_dir, "province_summary").set_index("provinsi")
+    (t,) = table_with(soup, "Wajib lapor", "Peringkat", "Perubahan")
+    rows = {r[0].split(" (")[0]: r for r in t["rows"]}
+    for p in PROVINCES:
+        r, s = prov.loc[p], summ.loc[p]
+        assert rows[p][2:] == [*figures_row(r), f"{int(s['rank'])} dari {int(s['provinces_ranked'])}",
+                               fmt.poin(s["change"])]
+
+
+def test_followup_workbooks_list_each_province_non_responders(rendered):
+    _, task_dir = rendered
+    nr = tables(task_dir, "non_responders")
+    for provinsi in PROVINCES:
+        wb = openpyxl.load_workbook(task_dir / contract.province_slug(provinsi) / followup.FILENAME, read_only=True)
+        rows = list(wb[followup.SHEET_LIST].iter_rows(min_row=2, values_only=True))
+        own = nr[nr["provinsi"] == provinsi]
+        assert sorted(r[1] for r in rows if r[1] is not None) == sorted(own["nomor_absen"].astype(int))
+        assert {r[1]: r[4] for r in rows if r[1] is not None} == dict(zip(own["nomor_absen"].astype(int), own["streak"]))
+
+
+def _distributed(task_dir: Path) -> list[Path]:
+    """Every HTML and PDF a run publishes (reports, index, validation page)."""
+    return sorted([*task_dir.rglob("*.html"), *task_dir.rglob("*.pdf")])
+
+
+def test_no_phone_number_or_email_in_any_html_or_pdf(rendered, small_sample):
+    _, task_dir = rendered
+    roster = pd.read_csv(small_sample / "roster.csv", dtype=str)
+    emails = [e.strip() for e in roster["Email"].dropna() if "@" in e]
+    phones = {re.sub(r"\D", "", p) for p in roster["No WA"].dropna() if len(re.sub(r"\D", "", p)) >= 10}
+    files = _distributed(task_dir)
+    assert len([f for f in files if f.suffix == ".pdf"]) == 38
+    for path in files:
+        if path.suffix == ".pdf":
+            text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        else:
+            text = re.sub(r'src="data:image/[^"]+"', "", path.read_text(encoding="utf-8"))
+        assert not EMAIL_RE.search(text), (path, EMAIL_RE.search(text))
+        assert not PHONE_RE.search(text), (path, PHONE_RE.search(text))
+        assert not any(e in text for e in emails), path
+        digits = re.sub(r"\D", "", text)
+        assert not any(p in digits for p in phones if len(p) >= 11), path
+
+
+@pytest.mark.parametrize("provinsi", PROVINCES)
+def test_province_report_names_only_its_own_tpp(rendered, small_sample, provinsi):
+    _, task_dir = rendered
+    roster = pd.read_csv(small_sample / "roster.csv", dtype=str)
+    roster["prov"] = roster["Provinsi"].map(contract.normalize_province)
+    own_names = set(roster.loc[roster["prov"] == provinsi, "Nama Lengkap"].dropna())
+    soup = soup_of(task_dir, contract.province_slug(provinsi))
+    # every nomor absen the report lists is this province's
+    ids = {int(r[0]) for t in table_with(soup, "No. absen", "Nama") for r in t["rows"]}
+    own_ids = set(pd.to_numeric(roster.loc[roster["prov"] == provinsi, "Nomor Absen"], errors="coerce").dropna().astype(int))
+    assert ids <= own_ids
+    # no other province's TPP by name (names shared with an own TPP are not a leak)
+    page = soup.get_text(" ")
+    pdf = " ".join(p.extract_text() for p in PdfReader(task_dir / contract.province_slug(provinsi) / "report.pdf").pages)
+    pdf = " ".join(pdf.split())
+    others = set(roster.loc[roster["prov"] != provinsi, "Nama Lengkap"].dropna()) - own_names
+    leaked = [n for n in others if len(n) > 12 and (n in page or n in pdf)]
+    assert leaked == []
+    listed = {r[1] for t in table_with(soup, "No. absen", "Nama") for r in t["rows"]}
+    assert listed <= own_names
+
+
+# --- present.py on crafted tables (cases the sample does not have) -----------------------------------
+
+def _crafted_tables(tmp_path: Path):
+    from pipeline import present
+
+    nr = pd.DataFrame({"provinsi": ["Bali"] * 4 + ["Aceh"], "kabupaten": ["Kab B", "Kab B", "Kab A", "Kab A", "Kab X"],
+                       "nomor_absen": pd.array([1, 2, 3, 4, 5], dtype="Int64"),
+                       "nama": ["Satu", "Dua", "Tiga", "Empat", "Lima Aceh"], "jabatan": ["PD"] * 5,
+                       "streak": [config.TREND_TASKS, config.PEMBINAAN_STREAK, 1, config.PEMBINAAN_STREAK - 1, 9],
+                       "silent_latest": [True, False, False, False, True]})
+    return present.TaskTables(tmp_path, {"timezone": "Asia/Jakarta"}, {"non_responders": nr})
+
+
+def test_inactive_tpp_are_listed_apart_and_marked(tmp_path):
+    from pipeline import present
+
+    tt = _crafted_tables(tmp_path)
+    apart = present.inactive_table(tt, "Bali")
+    assert list(apart.df["No. absen"]) == ["1"] and "1 TPP" in apart.caption
+    by_kab = {t.caption.split(":")[0]: t.df for t in present.non_responder_tables(tt, "Bali")}
+    assert list(by_kab) == ["Kab A", "Kab B"]
+    b = by_kab["Kab B"].set_index("No. absen")["Tindak lanjut"]
+    assert b["1"] == present.ACTION_INACTIVE and b["2"] == present.ACTION_PEMBINAAN
+    a = by_kab["Kab A"].set_index("No. absen")["Tindak lanjut"]
+    assert a["3"] == "" and a["4"] == ""  # below the pembinaan streak
+    assert "Lima Aceh" not in repr(present.non_responder_tables(tt, "Bali"))
+    assert isinstance(present.inactive_table(tt, "Papua"), present.Text)
+
+
+def test_task_labels_stay_readable():
+    from pipeline import present
+
+    assert present.task_label("Hari Pendidikan Nasional 2025", "2025-05-02T08:00:00+07:00") == \
+        "2 Mei 2025\nHari\nPendidikan\nNasional"
+    label = present.task_label("HUT ke-356 Provinsi Sulawesi Selatan yang sangat meriah", "2025-10-19T08:00:00+08:00")
+    lines = label.split("\n")
+    assert lines[0] == "19 Okt 2025" and len(lines) == 4 and lines[-1].endswith("…")
+    assert all(len(line) <= 14 for line in lines[1:])
+
+
+def test_table_html_escapes_and_clips_untrusted_text():
+    from pipeline import present
+
+    long = "x" * 10_000
+    t = present.Table(pd.DataFrame({"Nama": ["<script>alert(1)</script>", long, "a\x07b"]}), widths=(100.0,))
+    html = t._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert long not in html and "(10.000 karakter)" in html and "\x07" not in html
+    assert '<col style="width: 100%">' in html and 'class="report-table tetap"' in html
+    assert "(10.000 karakter)" in repr(t)
