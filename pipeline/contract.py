@@ -203,8 +203,10 @@ def contact_matrix(roster: pd.DataFrame) -> pd.DataFrame:
 
 # --- Nomor absen, links, platforms ---------------------------------------------------------------
 
-_ID_PREFIX = re.compile(r"^\s*(?:no\b\.?|nomor\b|#)\s*", re.I)
-_ID_NOISE = re.compile(r"[\s.,\-_/]+")
+# Invisible format characters (zero-width spaces and joiners, direction marks, BOM) are noise too.
+_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_ID_PREFIX = re.compile(rf"^[\s{_INVISIBLE}]*(?:no\b\.?|nomor\b|#)\s*", re.I)
+_ID_NOISE = re.compile(rf"[\s.,\-_/{_INVISIBLE}]+")
 
 
 # A nomor absen has at most this many digits (it fits an int64); a longer number is not an id.
