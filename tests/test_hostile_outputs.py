@@ -211,3 +211,21 @@ def test_followup_workbook_neutralises_formulas(hostile_run):
                     names.add(cell.value)
     assert {"'" + FORMULA_NAME, "'" + AT_NAME, SCRIPT_NAME} <= names
     assert len([n for n in names if n.startswith("Panjang")]) >= 1  # the long name is kept (Excel holds 32,767)
+
+
+def test_index_lists_failures_as_text(hostile_run):
+    import json
+
+    from pipeline.index import index_page
+
+    info = json.loads((hostile_run / "task.json").read_text(encoding="utf-8"))
+    error = "ValueError: <img src=x onerror=alert(1)> javascript:alert(2)"
+    page = index_page(hostile_run, info, [{"name": "gorontalo"}], [{"name": "bali", "error": error},
+                                                                    {"name": "national", "error": "<script>x</script>"}])
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find_all(["script", "img"]) == []
+    text = soup.get_text(" ")
+    assert error in text and "<script>x</script>" in text and "Laporan nasional gagal dibuat" in text
+    hrefs = [a["href"] for a in soup.find_all("a", href=True)]
+    assert "gorontalo/report.html" in hrefs and "bali/report.html" not in hrefs and "national/report.html" not in hrefs
+    assert "bali/belum-respon.xlsx" in hrefs  # the follow-up list exists even when the report failed

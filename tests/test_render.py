@@ -353,3 +353,43 @@ def test_html_export_is_fast(long_report):
     t = time.perf_counter()
     html_of(nb)
     assert time.perf_counter() - t < 0.5
+
+
+# --------------------------------------------------------------------------- report tables in the PDF
+
+
+def _boxes(box, out: list) -> list:
+    if hasattr(box, "text"):
+        out.append(box)
+    for child in getattr(box, "children", []):
+        _boxes(child, out)
+    return out
+
+
+def test_report_tables_keep_header_words_whole_and_long_text_inside_the_page():
+    """Headers wrap between words ("Wajib / lapor", never "Merespon / s"); a 10,000-character
+    name wraps inside its own column; nothing runs past the right margin."""
+    import pandas as pd
+
+    from pipeline import present
+
+    frame = pd.DataFrame({"rank": [1, 2], "provinsi": ["Kepulauan Bangka Belitung", "x" * 10_000],
+                          "eligible": [28112, 5], "responded": [26617, 5], "participation_rate": [0.9468, 1.0],
+                          "on_time_rate": [0.9, 1.0], "median_response_minutes": [95.0, 1500.0]})
+    table = present.figures_frame(frame, {"rank": "Peringkat", "provinsi": "Provinsi"}, key_widths=(11.0, 19.0))
+    table.df["Perubahan"] = ["+2,10 poin", "-0,50 poin"]
+    table.numeric.add("Perubahan")
+    table.widths = (11.0, 19.0, 9.0, 11.0, 12.0, 10.0, 15.0, 13.0)
+    nb = synthetic_notebook(html_output(table._repr_html_()))
+    doc = render.render_document(html_of(nb))
+    texts = [b.text for page in doc.pages for b in _boxes(page._page_box, [])]
+    for word in ("Peringkat", "Provinsi", "Merespons", "Partisipasi", "Perubahan", "Wajib", "lapor", "28.112",
+                 "94,68%", "1 jam 35 menit", "1 hari 1 jam"):
+        assert word in texts, word
+    assert not any(t in ("Merespon", "Partisipas", "Pering", "Peringka") for t in texts)
+    right_edge = A4_PX[0] - 15 / 25.4 * 96  # 15 mm right margin
+    for page in doc.pages:
+        for b in _boxes(page._page_box, []):
+            if b.text.strip() and type(b).__name__ == "TextBox" and b.position_y < A4_PX[1] - 16 / 25.4 * 96:
+                assert b.position_x + b.width <= right_edge + 1, (b.text[:20], b.position_x + b.width)
+    assert "(10.000karakter)" in "".join(texts).replace(" ", "")  # clipped, and says so
