@@ -134,10 +134,11 @@ def worker_pool(workers: int):
 # --------------------------------------------------------------------------- the run
 
 
-def _run_task_notebook(data_dir: Path, task_id: str, staging: Path, strict: bool) -> tuple[dict, dict]:
+def _run_task_notebook(data_dir: Path, task_id: str, staging: Path, strict: bool, history_dir: Path) -> tuple[dict, dict]:
     from .render import execute_notebook
 
-    params = {"data_dir": str(data_dir.resolve()), "task_id": task_id, "out_dir": ".", "strict": strict}
+    params = {"data_dir": str(data_dir.resolve()), "task_id": task_id, "out_dir": ".", "strict": strict,
+              "history_dir": str(Path(history_dir).resolve())}
     try:
         execute_notebook(config.TASK_NOTEBOOK, staging / "task.ipynb", params, cwd=staging,
                          record_path="task.ipynb")
@@ -207,7 +208,7 @@ def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, fin
     with worker_pool(workers) as pool:
         log(f"[task] {task_id}: validate, resolve, compute (notebooks/task.ipynb) ...")
         t = time.perf_counter()
-        params, info = _run_task_notebook(data_dir, task_id, staging, strict)
+        params, info = _run_task_notebook(data_dir, task_id, staging, strict, out_root / config.HISTORY_DIRNAME)
         log(f"[task] done in {time.perf_counter() - t:.1f} s; {len(info['provinces'])} provinces in scope")
         province = pd.read_csv(config.tables_dir(staging) / "participation_province.csv")
         jobs = order_jobs(plan_jobs(staging, info), province)

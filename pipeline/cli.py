@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             from .stage import run_task
 
             ensure_sample(args.data)
-            res = run_task(args.data, args.task, out_root=args.out, strict=args.strict)
+            res = run_task(args.data, args.task, out_root=args.out, strict=args.strict,
+                           history_dir=Path(args.out) / config.HISTORY_DIRNAME)
             print(f"tables for {res.task_id} -> {res.out_dir / 'tables'}")
         elif args.command == "sample":
             from .sample import generate_sample

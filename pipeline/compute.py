@@ -90,20 +90,32 @@ def add_ranks(province: pd.DataFrame) -> pd.DataFrame:
 
 # --- History: streaks and trends -----------------------------------------------------------------
 
-def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, checked_by_task: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *, full_latest: int | None = None) -> pd.DataFrame:
     """TPP x task (schedule order): 1 counted, 0 eligible without a counted row, NaN not eligible.
 
-    Index: nomor_absen of usable roster rows; columns: task_id in schedule order."""
+    Index: nomor_absen of usable roster rows; columns: task_id in schedule order.
+    `counted_ids(task_id)` (or a mapping) gives the counted nomor_absen of a task. With
+    `full_latest`, only the latest `full_latest` columns are filled for everyone; older columns
+    are filled only for TPP whose streak is still running (no counted row in any later task),
+    and are NaN for the others, which changes neither `streaks` nor `silent_in_latest` but
+    keeps a long history cheap."""
+    get_ids = counted_ids.__getitem__ if hasattr(counted_ids, "__getitem__") else counted_ids
     usable = roster[roster["quarantine_reason"].isna()]
-    ids = usable["nomor_absen"].to_numpy()
-    cols = {}
-    for task in tasks.itertuples(index=False):
-        task_s = pd.Series(task._asdict())
-        elig = eligible_mask(usable, task_s).to_numpy()
-        counted = set(counted_rows(checked_by_task[task.task_id])["nomor_absen"].dropna().astype(int))
-        col = np.where(elig, np.isin(ids, list(counted)).astype(float), np.nan)
-        cols[task.task_id] = col
-    return pd.DataFrame(cols, index=pd.Index(ids, name="nomor_absen"))
+    ids = usable["nomor_absen"].to_numpy(dtype="int64")
+    task_list = list(tasks.itertuples(index=False))
+    n, m = len(ids), len(task_list)
+    values = np.full((n, m), np.nan)
+    running = np.ones(n, dtype=bool)
+    for back, j in enumerate(range(m - 1, -1, -1)):
+        rows = np.arange(n) if full_latest is None or back < full_latest else np.flatnonzero(running)
+        if rows.size == 0:
+            break
+        task_s = pd.Series(task_list[j]._asdict())
+        elig = eligible_mask(usable.iloc[rows] if rows.size < n else usable, task_s).to_numpy()
+        counted = np.isin(ids[rows], np.asarray(get_ids(task_list[j].task_id), dtype="int64"))
+        values[rows, j] = np.where(elig, counted.astype(float), np.nan)
+        running[rows[elig & counted]] = False
+    return pd.DataFrame(values, index=pd.Index(ids, name="nomor_absen"), columns=[t.task_id for t in task_list])
 
 
 def streaks(matrix: pd.DataFrame) -> pd.Series:
@@ -148,22 +160,24 @@ def streak_counts(nr: pd.DataFrame, pembinaan_at: int) -> pd.DataFrame:
     return out
 
 
-def trend_tables(roster: pd.DataFrame, tasks: pd.DataFrame, checked_by_task: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Participation per province and nationally for every task in `tasks` (schedule order)."""
+def task_trend(roster: pd.DataFrame, task, counted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One task's participation by province and nationally (the rows of the trend tables)."""
+    frame = participation_frame(eligible_roster(roster, task), counted)
+    return rate_table(frame, ["provinsi"]), rate_table(frame, [])
+
+
+def trend_tables(tasks: pd.DataFrame, per_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Participation per province and nationally for every task in `tasks` (schedule order),
+    from each task's `task_trend`."""
     prov_rows, nat_rows = [], []
     for order, task in enumerate(tasks.itertuples(index=False)):
-        task_s = pd.Series(task._asdict())
-        frame = participation_frame(eligible_roster(roster, task_s), counted_rows(checked_by_task[task.task_id]))
         meta = {"task_order": order, "task_id": task.task_id, "judul": task.judul,
                 "mulai": task.mulai.isoformat(), "cakupan": task.cakupan}
-        p = rate_table(frame, ["provinsi"])
-        for k, v in reversed(list(meta.items())):
-            p.insert(0, k, v)
-        prov_rows.append(p)
-        n = rate_table(frame, [])
-        for k, v in reversed(list(meta.items())):
-            n.insert(0, k, v)
-        nat_rows.append(n)
+        for frame, rows in zip(per_task[task.task_id], (prov_rows, nat_rows)):
+            frame = frame.copy()
+            for k, v in reversed(list(meta.items())):
+                frame.insert(0, k, v)
+            rows.append(frame)
     return pd.concat(prov_rows, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
 
 

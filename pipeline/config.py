@@ -39,5 +39,9 @@ XLSX_RATIO_MIN_BYTES = 1024 * 1024
 DOWNLOAD_TIMEOUT_S = 30
 
 
+# Earlier tasks' results, kept by content hash under the output folder (pipeline/history.py).
+HISTORY_DIRNAME = ".history"
+
+
 def tables_dir(out_task_dir: Path) -> Path:
     return Path(out_task_dir) / "tables"

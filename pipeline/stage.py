@@ -12,10 +12,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import compute, config, load, validate
 from .errors import InputError
+from .history import Entry, HistoryStore, roster_fingerprint, task_key
+from .manifest import code_fingerprint
 from .publish import atomic_write_text, sha256_file, write_csv
 from .eligibility import ineligible_reason
 from .resolve import resolve_responses
@@ -57,14 +60,19 @@ class TaskResult:
     provinces: list[str] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)  # tasks of the schedule, read from the history store, computed
+
+
+def _relative(path: Path, data_dir: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(data_dir).resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
 
 
 def _input_record(frame: pd.DataFrame, data_dir: Path, role: str) -> dict:
     path = Path(frame.attrs.get("source", ""))
-    try:
-        name = str(path.resolve().relative_to(Path(data_dir).resolve()))
-    except ValueError:
-        name = path.name
+    name = _relative(path, data_dir)
     return {"role": role, "path": name, "sha256": frame.attrs.get("sha256") or sha256_file(path),
             "rows": int(len(frame)), "url": frame.attrs.get("url")}
 
@@ -156,8 +164,11 @@ def province_summary(current: pd.DataFrame, trend: pd.DataFrame, task_id: str) -
 
 
 def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = None, *, strict: bool = False,
-             out_root: Path | None = None, log=print) -> TaskResult:
-    """Validate, resolve and compute one task; write tables/, validation/ and task.json."""
+             out_root: Path | None = None, history_dir: Path | None = None, log=print) -> TaskResult:
+    """Validate, resolve and compute one task; write tables/, validation/ and task.json.
+
+    `history_dir` keeps earlier tasks' results by content hash (pipeline/history.py); without
+    it every task of the schedule is loaded and resolved."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist")
@@ -187,32 +198,61 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
 
     t = time.perf_counter()
     schedule = schedule_until(tasks, task)
-    checked_by_task: dict[str, pd.DataFrame] = {}
+    store = HistoryStore(history_dir)
+    roster_fp, code_fp = roster_fingerprint(roster), code_fingerprint()
+    counted_by_task: dict[str, pd.DataFrame] = {}
+    trend_by_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    history_keys: dict[str, str] = {}
     suites = [roster_res]
+    checked = None
     for prior in schedule.itertuples(index=False):
         prior_s = pd.Series(prior._asdict())
-        download_dir = out / "inputs"
-        responses = load.load_responses(data_dir, prior_s, download_dir=download_dir)
-        if prior.task_id == task_id:
-            result.inputs.append(_input_record(responses, data_dir, "responses"))
-            suites.append(validate.validate_responses(responses))
+        current = prior.task_id == task_id
+        role = "responses" if current else f"history:{prior.task_id}"
+        source = load.response_source(data_dir, prior_s)
+        responses = None
+        if isinstance(source, str) or current:  # a URL is fetched to know its hash
+            responses = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
+            record = _input_record(responses, data_dir, role)
         else:
-            result.inputs.append(_input_record(responses, data_dir, f"history:{prior.task_id}"))
-        checked_by_task[prior.task_id] = resolve_responses(responses, roster, prior_s)
-        if prior.task_id == task_id:
-            suites.append(validate.gate_checked_responses(checked_by_task[task_id], len(responses)))
+            record = {"role": role, "path": _relative(source, data_dir), "sha256": sha256_file(source),
+                      "rows": None, "url": None}
+        result.inputs.append(record)
+        key = history_keys[prior.task_id] = task_key(record["sha256"], prior_s, roster_fp, code_fp)
+        entry = None if current else store.get(key)
+        if entry is None:
+            if responses is None:
+                responses = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
+                record["rows"] = int(len(responses))
+            if current:
+                suites.append(validate.validate_responses(responses))
+            task_checked = resolve_responses(responses, roster, prior_s)
+            if current:
+                suites.append(validate.gate_checked_responses(task_checked, len(responses)))
+                checked = task_checked
+            entry = Entry(compute.counted_rows(task_checked), *compute.task_trend(roster, prior_s, compute.counted_rows(task_checked)))
+            store.put(key, entry)
+        counted_by_task[prior.task_id] = entry.counted  # None for a cached task: read when a streak needs it
+        trend_by_task[prior.task_id] = (entry.trend_province, entry.trend_national)
+
+    def counted_ids(tid: str) -> np.ndarray:
+        rows = counted_by_task.get(tid)
+        if rows is not None:
+            return rows["nomor_absen"].to_numpy()
+        return store.counted_ids(history_keys[tid])
+
     seconds["responses"] = time.perf_counter() - t
-    checked = checked_by_task[task_id]
+    result.history = {"tasks": len(schedule), "cached": store.hits, "computed": store.misses}
     log(f"responses: {len(checked)} rows, {int(checked['outcome'].isin(compute.COUNTED).sum())} counted")
 
     t = time.perf_counter()
     eligible = compute.eligible_roster(roster, task)
     frame = compute.participation_frame(eligible, compute.counted_rows(checked))
     tabs = compute.participation_tables(frame)
-    trend_p, trend_n = compute.trend_tables(roster, schedule, checked_by_task)
+    trend_p, trend_n = compute.trend_tables(schedule, trend_by_task)
     tabs["trend_province"], tabs["trend_national"] = trend_p, trend_n
     tabs["province_summary"] = province_summary(tabs["participation_province"], trend_p, task_id)
-    matrix = compute.status_matrix(roster, schedule, checked_by_task)
+    matrix = compute.status_matrix(roster, schedule, counted_ids, full_latest=config.TREND_TASKS)
     nr = compute.non_responders(frame, compute.streaks(matrix), compute.silent_in_latest(matrix, config.TREND_TASKS))
     tabs["non_responders"] = nr
     tabs["streak_counts"] = compute.streak_counts(nr, config.PEMBINAAN_STREAK)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import queue
+import shutil
+import tempfile
 import time
 
 from papermill.clientwrap import PapermillNotebookClient
@@ -61,7 +63,9 @@ class WarmKernel:
         from jupyter_client.manager import KernelManager
 
         try:
-            self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc")
+            # IPC sockets in a private folder: no TCP ports, and no clash between workers.
+            self._sockets = tempfile.mkdtemp(prefix="absensi-kernel-")
+            self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=f"{self._sockets}/k")
             self.km.start_kernel()
         except NoSuchKernel as exc:
             raise ReportError(f"kernel {self.kernel_name!r} is not installed: {exc}") from None
@@ -108,6 +112,8 @@ class WarmKernel:
         if self.km is not None and self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
         self.km = self.kc = None
+        if getattr(self, "_sockets", None):
+            shutil.rmtree(self._sockets, ignore_errors=True)
 
 
 class WarmEngine(NBClientEngine):

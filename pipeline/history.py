@@ -1,0 +1,121 @@
+"""History store: each task's counted rows and trend figures, cached as parquet by content hash.
+
+Trends and streaks need every earlier task of the schedule. Loading and resolving hundreds of
+response files on every run would make the 100th task cost a hundred times the 2nd, so each
+task's result is kept under a key that hashes everything it depends on:
+
+* the bytes of the task's response file (sha256),
+* the task's row in the schedule (mulai, batas, cakupan, timezone, format),
+* the roster, without its contact columns (ids, names, jabatan, province, kabupaten, status
+  and dates decide resolution, eligibility and the trend groups),
+* the code (`manifest.code_fingerprint`: pipeline/, notebooks, suites, lock).
+
+Change any of these and the key changes, so a cached entry is always what a fresh run would
+compute (no invalidation rules to get wrong). An edit to the roster's people or dates makes
+every earlier task resolve once more, then it is cached again; contact edits do not.
+
+Layout: ``<root>/<key[:2]>/<key>/{counted,trend_province,trend_national}.parquet``, each entry
+written to a temporary folder and renamed into place (a killed run leaves no half entry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# Roster columns a task's counted rows and trend figures depend on (contacts excluded).
+ROSTER_COLUMNS = ("source_row", "nomor_absen_raw", "nama", "jabatan", "provinsi", "kabupaten", "status",
+                  "tanggal_resign", "tanggal_bergabung", "quarantine_reason")
+TASK_FIELDS = ("task_id", "mulai", "batas", "cakupan", "timezone", "timestamp_format", "sumber")
+COUNTED_COLUMNS = ("nomor_absen", "on_time", "response_minutes")
+
+
+@dataclass
+class Entry:
+    """One task's result as the history needs it."""
+
+    counted: pd.DataFrame | None  # nomor_absen, on_time, response_minutes; None when read from the store
+    trend_province: pd.DataFrame  # rate_table by provinsi, without the task columns
+    trend_national: pd.DataFrame  # rate_table overall, without the task columns
+
+
+def roster_fingerprint(roster: pd.DataFrame) -> str:
+    """sha256 of the roster's non-contact columns (row order included)."""
+    cols = [c for c in ROSTER_COLUMNS if c in roster.columns]
+    frame = roster[cols].astype("string").fillna("\x00")
+    h = hashlib.sha256(",".join(cols).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def task_key(response_sha256: str, task: pd.Series | dict, roster_fp: str, code_fp: str) -> str:
+    fields = {k: (task.get(k).isoformat() if hasattr(task.get(k), "isoformat") else task.get(k))
+              for k in TASK_FIELDS}
+    fields = {k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)) for k, v in fields.items()}
+    material = json.dumps({"responses": response_sha256, "task": fields, "roster": roster_fp, "code": code_fp},
+                          sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def counted_frame(counted: pd.DataFrame) -> pd.DataFrame:
+    """The counted rows in the stored dtypes."""
+    return pd.DataFrame({
+        "nomor_absen": counted["nomor_absen"].astype("int64").to_numpy(),
+        "on_time": counted["on_time"].astype("boolean").fillna(False).astype(bool).to_numpy(),
+        "response_minutes": counted["response_minutes"].astype("float64").to_numpy(),
+    })
+
+
+class HistoryStore:
+    """Entries by key under `root`; with root None nothing is stored (every task is computed)."""
+
+    def __init__(self, root: Path | str | None) -> None:
+        self.root = Path(root) if root else None
+        self.hits = 0
+        self.misses = 0
+
+    def _dir(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def get(self, key: str) -> Entry | None:
+        if self.root is None:
+            self.misses += 1
+            return None
+        d = self._dir(key)
+        try:
+            if not (d / "counted.parquet").is_file():
+                raise FileNotFoundError(d)
+            entry = Entry(None, *(pd.read_parquet(d / f"{name}.parquet") for name in ("trend_province", "trend_national")))
+        except (OSError, ValueError):  # absent, or unreadable: compute again (and overwrite)
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def counted_ids(self, key: str) -> np.ndarray:
+        """Only the counted nomor_absen of a stored entry (what streaks read)."""
+        return pd.read_parquet(self._dir(key) / "counted.parquet", columns=["nomor_absen"])["nomor_absen"].to_numpy()
+
+    def put(self, key: str, entry: Entry) -> None:
+        if self.root is None:
+            return
+        final = self._dir(key)
+        tmp = final.with_name(f".{key}.{os.getpid()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            counted_frame(entry.counted).to_parquet(tmp / "counted.parquet", index=False)
+            entry.trend_province.to_parquet(tmp / "trend_province.parquet", index=False)
+            entry.trend_national.to_parquet(tmp / "trend_national.parquet", index=False)
+            if final.exists():
+                shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
