@@ -30,6 +30,6 @@ def rendered(small_sample, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     proc = run_cli("report", "--data", str(small_sample), "--out", str(out))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    task_dirs = [p for p in out.iterdir() if p.is_dir()]
+    task_dirs = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(task_dirs) == 1
     return proc, task_dirs[0]
