@@ -557,14 +557,15 @@ def report_notebooks(task_dir: Path) -> dict[str, Path]:
     return {p.parent.name: p for p in sorted(Path(task_dir).glob("*/report.ipynb"))}
 
 
-def _set_data_dir(notebook: Path, data_dir: Path) -> None:
-    """Point the injected `data_dir` parameter of a copied task notebook at another data directory."""
+def _set_parameters(notebook: Path, values: dict[str, str]) -> None:
+    """Rewrite injected parameters of a copied notebook: {name: Python literal}, only those present."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             src = _text(cell["source"])
-            new = re.sub(r"(?m)^data_dir = .*$", lambda _: f"data_dir = {json.dumps(str(data_dir))}", src)
-            cell["source"] = new
+            for name, literal in values.items():
+                src = re.sub(rf"(?m)^{re.escape(name)} = .*$", lambda _, n=name, v=literal: f"{n} = {v}", src)
+            cell["source"] = src
     notebook.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
@@ -602,10 +603,10 @@ def audit(task_dir: Path, *, data_dir: Path | None = None, reports: list[str] | 
         + ("ok" if files.ok else f"{len(files.problems())} MISMATCH(ES)"))
 
     available = report_notebooks(task_dir)
-    if reports:
-        unknown = [r for r in reports if r not in available]
+    if reports:  # "task" alone: only the task notebook (it always runs first)
+        unknown = [r for r in reports if r not in available and r != "task"]
         if unknown:
-            raise AuditFailed(f"no report {', '.join(unknown)} in {task_dir}; reports: {', '.join(available)}")
+            raise AuditFailed(f"no report {', '.join(unknown)} in {task_dir}; reports: task, {', '.join(available)}")
         chosen = [r for r in available if r in set(reports)]
     else:
         chosen = list(available)
@@ -616,8 +617,9 @@ def audit(task_dir: Path, *, data_dir: Path | None = None, reports: list[str] | 
     try:
         copy = base / task_id
         shutil.copytree(task_dir, copy, ignore=shutil.ignore_patterns(*DERIVED_DIRS, "*.pdf", ".*"))
-        if data_dir != Path(str((manifest.get("parameters") or {}).get("data_dir", ""))).resolve():
-            _set_data_dir(copy / "task.ipynb", data_dir)
+        # The rerun reads the inputs (given or recorded) and recomputes every earlier task of the
+        # schedule from them: no cache of the published run (history_dir) is trusted or touched.
+        _set_parameters(copy / "task.ipynb", {"data_dir": json.dumps(str(data_dir)), "history_dir": "None"})
 
         # 3. the task notebook first: it re-publishes tables/ in the copy
         log("[task] rerunning task.ipynb in a fresh kernel (validate, resolve, compute) ...")
