@@ -106,8 +106,8 @@ def trend_lines(trend: pd.DataFrame, provinsi: str | None, title: str) -> plt.Fi
     ax.set_ylim(0, 1.05)
     _percent_axis(ax.yaxis)
     ax.set_ylabel("Partisipasi")
-    ax.set_title(title)
-    ax.legend(loc="lower left", frameon=True)
+    ax.set_title(title, pad=24)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)  # never over a line
     fig.tight_layout()
     return fig
 
@@ -123,8 +123,8 @@ def channel_bars(frame: pd.DataFrame, provinsi: str, title: str) -> plt.Figure:
     _percent_axis(ax.yaxis)
     ax.set_xlabel("")
     ax.set_ylabel("Cakupan kontak")
-    ax.set_title(title)
-    ax.legend(title="", loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=2, frameon=False)
+    ax.set_title(title, pad=24)
+    ax.legend(title="", loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
