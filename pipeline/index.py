@@ -45,13 +45,13 @@ def index_page(task_dir: Path, info: dict, rendered: list[dict], failed: list[di
             report = f'{_link(f"{slug}/report.html", row.provinsi)} ({_link(f"{slug}/report.pdf", "PDF")})'
         else:
             report = f'{e(row.provinsi)} <span class="gagal">(laporan gagal dibuat)</span>'
-        xlsx = (_link(f"{slug}/{FOLLOWUP_FILENAME}", "belum-respon.xlsx")
+        xlsx = (_link(f"{slug}/{FOLLOWUP_FILENAME}", "XLSX")
                 if (task_dir / slug / FOLLOWUP_FILENAME).is_file() else "–")
         cells = [f'<td class="prov">{report}</td>', f"<td>{xlsx}</td>"]
         cells += [f'<td class="num">{e(v)}</td>' for v in row[1:]]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f'<th{" class=num" if i > 1 else ""}>{e(c)}</th>'
-                   for i, c in enumerate(["Provinsi (laporan)", "Tindak lanjut", *headlines.columns[1:]]))
+                   for i, c in enumerate(["Provinsi (laporan)", "Belum merespons", *headlines.columns[1:]]))
 
     if "national" in ok:
         national = (f'<p>{_link("national/report.html", "Laporan nasional")} '
