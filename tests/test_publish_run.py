@@ -1,0 +1,209 @@
+"""Whole-folder publishing, crash recovery, the unchanged-rerun skip and the history store."""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import compute, publish, stage
+from pipeline.history import HistoryStore
+
+from conftest import ROOT, run_cli
+
+
+def _tree(path: Path) -> dict[str, str]:
+    return {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def _verify_manifest(task_dir: Path) -> None:
+    manifest = json.loads((task_dir / "manifest.json").read_text(encoding="utf-8"))
+    for rec in manifest["outputs"]:
+        assert hashlib.sha256((task_dir / rec["path"]).read_bytes()).hexdigest() == rec["sha256"], rec["path"]
+
+
+# --- swap_in / recover / lock -------------------------------------------------------------------
+
+def _folder(path: Path, text: str) -> Path:
+    path.mkdir(parents=True)
+    (path / "a.txt").write_text(text)
+    (path / "sub").mkdir()
+    (path / "sub" / "b.txt").write_text(text * 2)
+    return path
+
+
+def test_swap_in_replaces_the_whole_folder(tmp_path):
+    final = _folder(tmp_path / "task", "old")
+    staging = _folder(tmp_path / ".staging" / "task.1", "new")
+    publish.swap_in(staging, final)
+    assert (final / "a.txt").read_text() == "new" and (final / "sub" / "b.txt").read_text() == "newnew"
+    assert not staging.exists()  # the previous outputs went away with it
+
+
+def test_swap_in_without_a_previous_folder(tmp_path):
+    staging = _folder(tmp_path / ".staging" / "task.1", "new")
+    publish.swap_in(staging, tmp_path / "task")
+    assert (tmp_path / "task" / "a.txt").read_text() == "new"
+
+
+def test_recover_puts_back_outputs_moved_aside_and_drops_unfinished_runs(tmp_path):
+    root = tmp_path
+    _folder(publish.staging_root(root) / "t1.previous", "old")  # fallback swap died half-way
+    _folder(publish.staging_root(root) / "t1.4242", "half")  # a killed run's staging folder
+    _folder(publish.staging_root(root) / "t2.99", "other task")
+    done = publish.recover(root, "t1")
+    assert (root / "t1" / "a.txt").read_text() == "old"
+    assert not (publish.staging_root(root) / "t1.4242").exists()
+    assert (publish.staging_root(root) / "t2.99").exists()  # another task's run is left alone
+    assert len(done) == 2
+
+
+def test_task_lock_refuses_a_second_run_of_the_same_task(tmp_path):
+    with publish.task_lock(tmp_path, "t1"):
+        with pytest.raises(publish.TaskBusy, match="another run"):
+            with publish.task_lock(tmp_path, "t1"):
+                pass
+        with publish.task_lock(tmp_path, "t2"):  # other tasks are independent
+            pass
+    with publish.task_lock(tmp_path, "t1"):  # released
+        pass
+
+
+# --- streaks on a partial history are the streaks on the full one --------------------------------
+
+def test_status_matrix_partial_history_gives_the_same_streaks():
+    rng = np.random.default_rng(7)
+    n, m = 400, 30
+    roster = pd.DataFrame({
+        "nomor_absen": pd.array(np.arange(1, n + 1), dtype="Int64"),
+        "provinsi": rng.choice(["Bali", "Aceh", "Papua"], n),
+        "status": np.where(rng.random(n) < 0.1, "Resign", "Aktif"),
+        "tanggal_resign": [pd.Timestamp("2025-01-01").date() + pd.Timedelta(days=int(d)) if r < 0.1 else None
+                           for r, d in zip(rng.random(n), rng.integers(0, 200, n))],
+        "tanggal_bergabung": [None] * n,
+        "quarantine_reason": pd.array([pd.NA] * n, dtype="string"),
+    })
+    roster["status"] = np.where(pd.Series(roster["tanggal_resign"]).notna(), "Resign", "Aktif")
+    tasks = pd.DataFrame({
+        "task_id": [f"t{j:02d}" for j in range(m)],
+        "mulai": [pd.Timestamp("2025-01-06 08:00", tz="Asia/Jakarta") + pd.Timedelta(weeks=j) for j in range(m)],
+        "cakupan": ["nasional" if j % 5 else "Bali" for j in range(m)],
+        "scope": [() if j % 5 else ("Bali",) for j in range(m)],
+        "timezone": ["Asia/Jakarta"] * m,
+    })
+    tasks["batas"] = tasks["mulai"] + pd.Timedelta(days=1)
+    # some TPP never respond, the others with varying probability
+    p = np.where(np.arange(n) % 10 == 0, 0.0, rng.random(n))
+    counted = {t: np.flatnonzero(rng.random(n) < p) + 1 for t in tasks["task_id"]}
+    full = compute.status_matrix(roster, tasks, counted)
+    part = compute.status_matrix(roster, tasks, counted, full_latest=8)
+    assert compute.streaks(part).equals(compute.streaks(full))
+    assert compute.silent_in_latest(part, 8).equals(compute.silent_in_latest(full, 8))
+    assert compute.streaks(full).max() >= 20  # the never-responders run through the history
+    assert np.isnan(part.to_numpy()).sum() > np.isnan(full.to_numpy()).sum()  # work was skipped
+
+
+# --- the history store gives the tables a full recomputation gives ------------------------------
+
+def test_history_store_cold_and_warm_equal_no_store(small_sample, tmp_path):
+    plain = stage.run_task(small_sample, None, out_root=tmp_path / "plain", log=lambda *_: None)
+    store = tmp_path / "store"
+    cold = stage.run_task(small_sample, None, out_root=tmp_path / "cold", history_dir=store, log=lambda *_: None)
+    warm = stage.run_task(small_sample, None, out_root=tmp_path / "warm", history_dir=store, log=lambda *_: None)
+    n = cold.history["tasks"]
+    assert n >= 5
+    assert cold.history == {"tasks": n, "cached": 0, "computed": n - 1}
+    assert warm.history == {"tasks": n, "cached": n - 1, "computed": 0}
+    for name in sorted(p.name for p in (plain.out_dir / "tables").glob("*.csv")):
+        for other in (cold, warm):
+            assert filecmp.cmp(plain.out_dir / "tables" / name, other.out_dir / "tables" / name, shallow=False), name
+
+
+def test_history_key_changes_with_the_roster_people_not_with_contacts(small_sample, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(small_sample, data)
+    store = tmp_path / "store"
+    stage.run_task(data, None, out_root=tmp_path / "a", history_dir=store, log=lambda *_: None)
+    roster = data / "roster.csv"
+    lines = roster.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = [h.strip().lower() for h in lines[0].split(",")]
+    # a contact edit: every earlier task still comes from the store
+    email = header.index("email")
+    row = lines[1].split(",")
+    row[email] = "baru@contoh.id"
+    lines[1] = ",".join(row)
+    roster.write_text("".join(lines), encoding="utf-8")
+    contact = stage.run_task(data, None, out_root=tmp_path / "b", history_dir=store, log=lambda *_: None)
+    assert contact.history["computed"] == 0
+    # a resignation: the people changed, every earlier task is resolved again
+    status = header.index("status")
+    row = lines[2].split(",")
+    row[status] = "Resign"
+    lines[2] = ",".join(row)
+    roster.write_text("".join(lines), encoding="utf-8")
+    resigned = stage.run_task(data, None, out_root=tmp_path / "c", history_dir=store, log=lambda *_: None)
+    assert resigned.history["cached"] == 0 and resigned.history["computed"] == resigned.history["tasks"] - 1
+
+
+def test_unreadable_store_entry_is_computed_again(tmp_path):
+    store = HistoryStore(tmp_path)
+    key = "ab" + "0" * 62
+    (tmp_path / "ab" / key).mkdir(parents=True)
+    (tmp_path / "ab" / key / "counted.parquet").write_bytes(b"not parquet")
+    assert store.get(key) is None and store.misses == 1
+
+
+# --- the report run: skip when unchanged, survive a kill ----------------------------------------
+
+def test_unchanged_rerun_does_nothing(rendered, small_sample):
+    proc, task_dir = rendered
+    before = {p: p.stat().st_mtime_ns for p in task_dir.rglob("*") if p.is_file()}
+    t = time.perf_counter()
+    again = run_cli("report", "--data", str(small_sample), "--out", str(task_dir.parent))
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in again.stdout and "nothing to do" in again.stdout
+    assert time.perf_counter() - t < 20
+    assert {p: p.stat().st_mtime_ns for p in task_dir.rglob("*") if p.is_file()} == before
+
+
+def test_killed_render_leaves_previous_outputs_and_the_next_run_recovers(rendered, small_sample, tmp_path):
+    _, published = rendered
+    out = tmp_path / "out"
+    task_dir = out / published.name
+    shutil.copytree(published, task_dir)
+    before = _tree(task_dir)
+    cmd = [sys.executable, "-m", "pipeline", "report", "--data", str(small_sample), "--out", str(out), "--force"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    staging = publish.staging_root(out)
+    deadline = time.monotonic() + 600
+    # Wait until the run is mid-way: the task stage is done and some reports are written.
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(staging.glob(f"{published.name}.*/*/report.pdf"))) >= 3:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)  # the run, its workers and their kernels
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert list(staging.glob(f"{published.name}.*/"))  # it was killed with half its outputs written
+    assert _tree(task_dir) == before  # the previous outputs are untouched ...
+    _verify_manifest(task_dir)  # ... and complete
+    rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
+    assert "[recover] removed the unfinished run" in rerun.stdout
+    assert not [p for p in staging.iterdir() if p.is_dir()]  # no leftovers
+    _verify_manifest(task_dir)
+    assert len([p for p in task_dir.glob("*/report.pdf")]) == len([p for p in published.glob("*/report.pdf")])
