@@ -163,7 +163,16 @@ def machine() -> str:
             f"{platform.platform()}\npython:  {platform.python_version()} ({PY})\n"
             f"commit:  {git('rev-parse', '--short', 'HEAD')} {git('log', '-1', '--format=%s')}"
             f"{' (+ uncommitted changes in pipeline/, notebooks/ or bench/)' if dirty else ''}\n"
-            f"load average at start: {load}")
+            f"load average at start: {load}" + busy_warning())
+
+
+def busy_warning() -> str:
+    """A warning when other work competes for the cores: wall times then mean little, CPU times still do."""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    if load <= 0.5 * cores:
+        return ""
+    return (f"\nWARNING: the machine is busy (1-min load {load:.1f} on {cores} cores): wall times are inflated "
+            "by other processes; compare CPU times, or rerun on an idle machine")
 
 
 # --------------------------------------------------------------------------- report
@@ -311,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.insert(0, row)
 
         results = print_table(rows, steps)
-        print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}{busy_warning()}\n"
               f"bench total {time.perf_counter() - t_all:.0f} s"
               + (f"; outputs and the log of the project runs in {work}" if args.work else ""))
         if args.json:
