@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  new task on a {args.tasks}-task history under 15 s: {m.wall:.1f} s {'ok' if m.wall < 15 else 'NOT MET'}")
         print(f"  ... and under 4 GiB: {m.peak_rss / GIB:.2f} GiB {'ok' if m.peak_rss < 4 * GIB else 'NOT MET'}")
         print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}{busy_warning()}"
-              + (f"; data, outputs and stage.log kept in {work}" if args.keep else ""))
+              + (f"\ndata, outputs and stage.log kept in {work}" if args.keep else ""))
         if args.json:
             args.json.write_text(json.dumps({
                 "tasks": args.tasks, "rows": args.rows, "generate_s": gen_s,
