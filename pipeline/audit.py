@@ -8,7 +8,6 @@ import hashlib
 import html
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -171,7 +170,7 @@ def verify(target: Path, *, log: Log = print) -> list[VerifyResult]:
     elif (target / "manifest.json").is_file():
         results = [verify_folder(target)]
     elif target.is_dir():
-        subs = sorted(p for p in target.iterdir() if (p / "manifest.json").is_file())
+        subs = sorted(p for p in target.iterdir() if not p.name.startswith(".") and (p / "manifest.json").is_file())
         if not subs:
             raise AuditFailed(f"no manifest.json in {target} nor in its subfolders")
         results = [verify_folder(p) for p in subs]
@@ -388,8 +387,7 @@ def _start_nbval(notebooks: list[Path], root: Path, record: Path, rules_file: Pa
         ini.write_text("[pytest]\n", encoding="utf-8")
     cmd = [sys.executable, "-m", "pipeline.audit", "--record", str(record), "--root", str(root), "--",
            *_nbval_args(notebooks, rules_file, ini)]
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    return subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    return subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def _read_records(path: Path) -> list[dict]:
@@ -541,7 +539,8 @@ def resolve_task_dir(out: Path, task_id: str | None) -> Path:
     elif (out / "manifest.json").is_file():
         folder = out
     else:
-        found = sorted(p for p in out.iterdir() if (p / "manifest.json").is_file()) if out.is_dir() else []
+        found = sorted(p for p in out.iterdir()
+                       if not p.name.startswith(".") and (p / "manifest.json").is_file()) if out.is_dir() else []
         if len(found) != 1:
             names = ", ".join(p.name for p in found) or "none"
             raise AuditFailed(f"give the task (--task / TASK=); task folders in {out}: {names}")
