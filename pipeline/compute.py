@@ -226,6 +226,14 @@ def platform_counts(checked: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"roster_provinsi": "provinsi"})
 
 
+def resigned_responders(responses_checked: pd.DataFrame) -> pd.DataFrame:
+    """Per province: rows rejected as not_eligible because the roster marks the TPP as resigned
+    (they still send: the roster needs updating). Reads the published responses_checked frame."""
+    c = responses_checked
+    hit = c[(c["outcome"] == "not_eligible") & c["detail"].fillna("").eq("resigned")]
+    return hit.groupby("provinsi", sort=True).size().rename("rows").reset_index()
+
+
 def outcome_counts(checked: pd.DataFrame) -> pd.DataFrame:
     """Rows per province and outcome; the province is the roster's when resolved, else the form's."""
     prov = checked["roster_provinsi"].fillna(checked["provinsi"]).fillna("(tidak diketahui)")

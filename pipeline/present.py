@@ -132,13 +132,15 @@ class Facts:
 
 @dataclass
 class TaskTables:
-    """The published tables of one task, read once per notebook."""
+    """The published tables of one task, each read on first use (a report reads only what it shows)."""
 
     task_dir: Path
     info: dict
     tables: dict[str, pd.DataFrame]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            self.tables[name] = _read_table(config.tables_dir(self.task_dir) / f"{name}.csv")
         return self.tables[name]
 
     @property
@@ -160,12 +162,14 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 
 def load_task_tables(task_dir: Path | str, names: tuple[str, ...] | None = None) -> TaskTables:
-    """task.json and tables/*.csv (or only `names`) of one task's output folder."""
+    """task.json of one task's output folder; its tables/*.csv are read when first used (`names`:
+    read these now)."""
     task_dir = Path(task_dir)
     info = json.loads((task_dir / "task.json").read_text(encoding="utf-8"))
-    folder = config.tables_dir(task_dir)
-    paths = sorted(folder.glob("*.csv")) if names is None else [folder / f"{n}.csv" for n in names]
-    return TaskTables(task_dir, info, {p.stem: _read_table(p) for p in paths})
+    tt = TaskTables(task_dir, info, {})
+    for name in names or ():
+        tt[name]
+    return tt
 
 
 def task_heading(tt: TaskTables) -> list[Text]:
@@ -457,11 +461,10 @@ def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
 
 def resigned_responders(tt: TaskTables, provinsi: str | None) -> int:
     """Rows rejected as not_eligible from TPP the roster marks as resigned (roster needs updating)."""
-    c = tt["responses_checked"]
-    mask = (c["outcome"] == "not_eligible") & c["detail"].fillna("").eq("resigned")
+    r = tt["resigned_responders"]
     if provinsi is not None:
-        mask &= c["provinsi"] == provinsi
-    return int(mask.sum())
+        r = r[r["provinsi"] == provinsi]
+    return int(r["rows"].sum())
 
 
 def quality_facts(tt: TaskTables, provinsi: str | None) -> Facts:

@@ -41,6 +41,7 @@ TABLES = {
     "streak_counts": "per province: non-responders, at the pembinaan streak or more, silent in all latest tasks",
     "platforms": "counted rows per province and platform",
     "outcomes": "response rows per province and outcome",
+    "resigned_responders": "per province: rows from TPP the roster marks as resigned (roster needs updating)",
     "village_media": "villages per province with conventional and online media (when the data is there)",
     "validation_checks": "every expectation of every suite with its result",
     "validation_failures": "every (row, expectation) that failed",
@@ -260,6 +261,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     tabs["platforms"] = compute.platform_counts(checked)
     tabs["outcomes"] = compute.outcome_counts(checked)
     tabs["responses_checked"] = checked_table(checked, outcome_detail(checked, roster, task))
+    tabs["resigned_responders"] = compute.resigned_responders(tabs["responses_checked"])
     quarantine = roster[roster["quarantine_reason"].notna()]
     tabs["roster_quarantine"] = pd.DataFrame({
         "source_row": quarantine["source_row"].astype("int64"),

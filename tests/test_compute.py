@@ -95,3 +95,13 @@ def test_channel_coverage_counts_valid_contacts_only():
     assert p.loc[("Bali", "whatsapp"), "with_channel"] == 2
     assert p.loc[("Aceh", "whatsapp"), "coverage_rate"] == 0.5
     assert nat.set_index("channel").loc["email", "with_channel"] == 2
+
+
+def test_resigned_responders_counts_only_resigned_not_eligible_rows_per_province():
+    checked = pd.DataFrame({
+        "provinsi": ["Bali", "Bali", "Bali", "Aceh", "Aceh"],
+        "outcome": ["not_eligible", "not_eligible", "counted", "not_eligible", "duplicate"],
+        "detail": ["resigned", "out_of_scope", "", "resigned", None],
+    })
+    out = compute.resigned_responders(checked).set_index("provinsi")["rows"]
+    assert out.to_dict() == {"Aceh": 1, "Bali": 1}
