@@ -56,7 +56,7 @@ lab: $(STAMP) ## JupyterLab with the notebooks ready to run on the sample's late
 	$(VPY) -m jupyter lab --notebook-dir=notebooks
 
 clean: ## Remove rendered reports and the generated sample data (keeps .venv)
-	rm -rf reports/*/ data/sample .pytest_cache
+	rm -rf reports/*/ reports/.staging reports/.history data/sample .pytest_cache
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean ## Also remove the virtual environment

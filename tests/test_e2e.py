@@ -158,34 +158,7 @@ def test_missing_required_column_is_a_clear_error(small_sample, tmp_path):
     assert "jabatan" in proc.stderr.lower() and "roster.csv" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_no_contacts_in_distributed_reports(rendered, small_sample):
-    _, task_dir = rendered
-    for pdf_path in task_dir.glob("*/report.pdf"):
-        text = "\n".join(page.extract_text() for page in PdfReader(pdf_path).pages)
-        assert not re.search(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", text), pdf_path
-        assert not re.search(r"(?:\+?62|0)8[\d\s.-]{8,14}", text), pdf_path
-    roster = pd.read_csv(small_sample / "roster.csv", dtype=str)
-    emails = [e for e in roster["Email"].dropna() if "@" in e][:500]
-    email_re = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-    phone_re = re.compile(r"(?:\+?62|0)8[\d\s.-]{8,14}")
-    for html_path in task_dir.glob("*/report.html"):
-        text = html_path.read_text(encoding="utf-8")
-        text = re.sub(r'src="data:image/[^"]+"', "", text)
-        assert not email_re.search(text), html_path
-        assert not phone_re.search(text), html_path
-        assert not any(e in text for e in emails[:50])
-
-
-def test_province_report_names_only_its_own_tpp(rendered, small_sample):
-    _, task_dir = rendered
-    nr = pd.read_csv(task_dir / "tables" / "non_responders.csv")
-    jatim = (task_dir / "jawa-timur" / "report.html").read_text(encoding="utf-8")
-    others = nr[nr["provinsi"] != "Jawa Timur"]["nama"]
-    import html as html_mod
-    leaked = [n for n in others if html_mod.escape(n) in jatim and len(n) > 12]
-    assert leaked == []
-    own = nr[nr["provinsi"] == "Jawa Timur"]["nama"]
-    assert all(html_mod.escape(n) in jatim for n in own)
+# The personal-data scans (contacts, names from other provinces) are in tests/test_reports.py.
 
 
 def test_nbval_reruns_the_executed_notebooks(rendered):
