@@ -8,7 +8,8 @@ task's result is kept under a key that hashes everything it depends on:
 * the task's row in the schedule (mulai, batas, cakupan, timezone, format),
 * the roster, without its contact columns (ids, names, jabatan, province, kabupaten, status
   and dates decide resolution, eligibility and the trend groups),
-* the code (`manifest.code_fingerprint`: pipeline/, notebooks, suites, lock).
+* the code that computes an entry (HISTORY_CODE: loading, resolution, eligibility, the
+  figures, and the locked packages). Editing a chart or a notebook keeps the history.
 
 Change any of these and the key changes, so a cached entry is always what a fresh run would
 compute (no invalidation rules to get wrong). An edit to the roster's people or dates makes
@@ -35,6 +36,16 @@ ROSTER_COLUMNS = ("source_row", "nomor_absen_raw", "nama", "jabatan", "provinsi"
                   "tanggal_resign", "tanggal_bergabung", "quarantine_reason")
 TASK_FIELDS = ("task_id", "mulai", "batas", "cakupan", "timezone", "timestamp_format", "sumber")
 COUNTED_COLUMNS = ("nomor_absen", "on_time", "response_minutes")
+# The files whose code decides an entry's content (see the module docstring).
+HISTORY_CODE = ("pipeline/load.py", "pipeline/contract.py", "pipeline/names.py", "pipeline/resolve.py",
+                "pipeline/eligibility.py", "pipeline/compute.py", "pipeline/history.py", "pipeline/config.py",
+                "requirements.lock")
+
+
+def code_fingerprint() -> str:
+    from .manifest import code_fingerprint as fingerprint
+
+    return fingerprint(globs=HISTORY_CODE)
 
 
 @dataclass

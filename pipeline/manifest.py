@@ -60,12 +60,12 @@ CODE_GLOBS = ("pipeline/**/*.py", "pipeline/templates/**/*", "notebooks/*.ipynb"
               "requirements.lock", "pyproject.toml")
 
 
-def code_fingerprint(root: Path = config.PROJECT_ROOT) -> str:
-    """sha256 over the path and bytes of every file in CODE_GLOBS (sorted)."""
+def code_fingerprint(root: Path = config.PROJECT_ROOT, globs: tuple[str, ...] = CODE_GLOBS) -> str:
+    """sha256 over the path and bytes of every file matching `globs` (sorted)."""
     import hashlib
 
     h = hashlib.sha256()
-    files = sorted({p for g in CODE_GLOBS for p in Path(root).glob(g) if p.is_file() and "__pycache__" not in p.parts})
+    files = sorted({p for g in globs for p in Path(root).glob(g) if p.is_file() and "__pycache__" not in p.parts})
     for path in files:
         h.update(path.relative_to(root).as_posix().encode() + b"\0")
         h.update(sha256_file(path).encode() + b"\n")

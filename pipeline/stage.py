@@ -17,8 +17,7 @@ import pandas as pd
 
 from . import compute, config, load, validate
 from .errors import InputError
-from .history import Entry, HistoryStore, roster_fingerprint, task_key
-from .manifest import code_fingerprint
+from .history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
 from .publish import atomic_write_text, sha256_file, write_csv
 from .eligibility import ineligible_reason
 from .resolve import resolve_responses
