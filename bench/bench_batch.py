@@ -18,12 +18,19 @@ deltas, which count every descendant that was waited for, checked against psutil
 live tree); peak memory (largest sum of RSS over the process tree, sampled every 50 ms; shared
 pages count once per process, so this overstates a forked pool a little). Everything runs as
 subprocesses: nothing of `pipeline` is imported here.
+
+The code measured is a snapshot of the working tree taken at the start (pipeline/, notebooks/,
+expectations/, the lock), run with PYTHONPATH pointing at it: others editing the shared tree
+during a run would otherwise change the code halfway, and with it every cache keyed on the
+code's hash (the warm rerun and the history store would recompute). `--live` runs the working
+tree itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import platform
@@ -48,6 +55,61 @@ PY = os.path.abspath(sys.executable)  # normalised, not resolved: the venv symli
 DEFAULT_TASK = "2025-11-10-hari-pahlawan"
 GIB = 1024**3
 MIB = 1024**2
+
+
+# --------------------------------------------------------------------------- the code measured
+
+CODE_ITEMS = ("pipeline", "notebooks", "expectations", "requirements.lock", "pyproject.toml", "Makefile",
+              "tests/nbval_sanitize.cfg")
+
+
+def code_hash(root: Path = ROOT) -> str:
+    """sha256 over the paths and bytes of CODE_ITEMS under root (what a snapshot copies)."""
+    h = hashlib.sha256()
+    for item in CODE_ITEMS:
+        path = root / item
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.is_file() else []
+        for f in files:
+            if "__pycache__" in f.parts or ".ipynb_checkpoints" in f.parts:
+                continue
+            h.update(f.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()[:12]
+
+
+def snapshot(dest: Path) -> Path:
+    """Copy the code the CLI runs into dest (a fixed state of the shared working tree)."""
+    shutil.rmtree(dest, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    for item in CODE_ITEMS:
+        src = ROOT / item
+        (dest / item).parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=ignore)
+        elif src.is_file():
+            shutil.copy2(src, dest / item)
+    return dest
+
+
+def code_env(code: Path) -> dict[str, str]:
+    """Environment for a CLI run: `pipeline` (and every kernel's) imported from `code`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (str(code), env.get("PYTHONPATH", "")) if x)
+    return env
+
+
+def prepare_code(work: Path, live: bool) -> tuple[Path, str]:
+    """The code root to run and a line saying what it is."""
+    if live:
+        return ROOT, f"code:    the live working tree {ROOT} (hash {code_hash()})"
+    code = snapshot(work / "code")
+    return code, f"code:    snapshot of the working tree at start (hash {code_hash(code)}) in {code}"
+
+
+def tree_changed_note(start_hash: str) -> str:
+    now = code_hash()
+    return "" if now == start_hash else (
+        f"\nnote: the working tree's code changed during the run ({start_hash} -> {now}); "
+        "the figures are those of the code at start")
 
 
 # --------------------------------------------------------------------------- measuring
@@ -128,12 +190,12 @@ def _count(task_dir: Path) -> dict[str, int]:
     return {ext: len(list(task_dir.glob(f"*/report.{ext}"))) for ext in ("ipynb", "html", "pdf")}
 
 
-def project_report(data: Path, out: Path, task: str, log_path: Path) -> tuple[Measure, bool, str]:
+def project_report(data: Path, out: Path, task: str, log_path: Path, code: Path) -> tuple[Measure, bool, str]:
     cmd = [PY, "-m", "pipeline", "report", "--data", str(data), "--out", str(out), "--task", task]
     with open(log_path, "a", encoding="utf-8") as log, TreeMeter() as meter:
         log.write(f"$ {' '.join(cmd)}\n")
         log.flush()
-        rc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT).returncode
+        rc = subprocess.run(cmd, cwd=code, env=code_env(code), stdout=log, stderr=subprocess.STDOUT).returncode
     last = log_path.read_text(encoding="utf-8").strip().splitlines()[-1:]
     return meter.result, rc == 0, (last[0] if last else "")
 
@@ -257,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reports", type=int, default=None,
                     help="run the obvious approach on N reports only (national + N-1 provinces) and extrapolate")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    ap.add_argument("--live", action="store_true", help="run the working tree itself, not a snapshot of it")
     args = ap.parse_args(argv)
     if args.reports is not None and args.reports < 1:
         ap.error("--reports must be at least 1")
@@ -265,13 +328,17 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_batch_"))
     work.mkdir(parents=True, exist_ok=True)
     t_all = time.perf_counter()
+    start_hash = code_hash()
     try:
+        code, what = prepare_code(work, args.live)
+        print(what, flush=True)
         data = args.data
         if data is None:
             data = work / "data"
             if not (data / "tasks.csv").exists():
                 t = time.perf_counter()
-                subprocess.run([PY, "-m", "pipeline", "sample", str(data)], cwd=ROOT, check=True, capture_output=True)
+                subprocess.run([PY, "-m", "pipeline", "sample", str(data)], cwd=code, env=code_env(code), check=True,
+                               capture_output=True)
                 print(f"sample data generated in {time.perf_counter() - t:.1f} s -> {data}")
         data = data.resolve()
         task = args.task or latest_task(data)
@@ -285,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         out = work / "project"
         shutil.rmtree(out, ignore_errors=True)
         print("\n(b) project path, cold ...", flush=True)
-        m, ok, last = project_report(data, out, task, log)
+        m, ok, last = project_report(data, out, task, log, code)
         counts = _count(out / task)
         rows.append(Row("(b) python -m pipeline report, cold (fresh output)", counts["pdf"], m,
                         f"{last}; outputs: {counts}", ok=ok))
@@ -293,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             print("    FAILED; end of its log:\n" + "\n".join(log.read_text(encoding="utf-8").splitlines()[-25:]))
         print("(b) project path, warm rerun (nothing changed) ...", flush=True)
-        m, ok, last = project_report(data, out, task, log)
+        m, ok, last = project_report(data, out, task, log, code)
         counts = _count(out / task)
         rows.append(Row("(b) python -m pipeline report, warm (rerun, no change)", counts["pdf"], m, last, ok=ok))
         print(f"    {m.wall:.2f} s: {last}", flush=True)
@@ -308,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {s.report:<28} {s.step:<11} {s.wall:6.2f} s", flush=True)
 
             with TreeMeter() as meter:
-                steps, total = obvious.run(data, obv_out, task, args.reports, on_step=show)
+                steps, total = obvious.run(data, obv_out, task, args.reports, on_step=show, code=code)
             done = len({s.report for s in steps if s.report != "task"})
             row = Row("(a) obvious: papermill + nbconvert + weasyprint CLIs", total, meter.result)
             counts = _count(obv_out / task)
@@ -320,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.insert(0, row)
 
         results = print_table(rows, steps)
-        print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}{busy_warning()}\n"
+        print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}{busy_warning()}{tree_changed_note(start_hash)}\n"
               f"bench total {time.perf_counter() - t_all:.0f} s"
               + (f"; outputs and the log of the project runs in {work}" if args.work else ""))
         if args.json:

@@ -30,8 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
+ROOT = Path(__file__).resolve().parents[2]  # the code run: this repository, or `code=` a snapshot of it
 BIN = Path(sys.executable).parent  # papermill, jupyter, weasyprint of the same environment
 STEPS = ("papermill", "nbconvert", "weasyprint")
 
@@ -51,9 +50,11 @@ class Report:
     params: dict[str, str]
 
 
-def _env() -> dict[str, str]:
+def _env(code: Path) -> dict[str, str]:
+    """PATH finds the environment's tools; PYTHONPATH makes every kernel import `pipeline` from `code`."""
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (str(code), env.get("PYTHONPATH", "")) if x)
     return env
 
 
@@ -62,10 +63,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _run(cmd: list[str], cwd: Path, report: str, step: str) -> Step:
+def _run(cmd: list[str], cwd: Path, report: str, step: str, code: Path) -> Step:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=_env(code), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -75,20 +76,21 @@ def _run(cmd: list[str], cwd: Path, report: str, step: str) -> Step:
     return Step(report, step, wall, cpu)
 
 
-def task_stage(data: Path, task_id: str, task_dir: Path) -> Step:
+def task_stage(data: Path, task_id: str, task_dir: Path, code: Path = ROOT) -> Step:
     """The task notebook in a fresh kernel, as the project runs it (cwd = the task folder)."""
     task_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [str(BIN / "papermill"), str(NOTEBOOKS / "task.ipynb"), str(task_dir / "task.ipynb"),
+    cmd = [str(BIN / "papermill"), str(code / "notebooks" / "task.ipynb"), str(task_dir / "task.ipynb"),
            "-p", "data_dir", str(Path(data).resolve()), "-r", "task_id", task_id, "-r", "out_dir", ".",
            "-p", "strict", "False", "--cwd", str(task_dir), "-k", "python3", "--no-progress-bar"]
-    return _run(cmd, task_dir, "task", "task stage")
+    return _run(cmd, task_dir, "task", "task stage", code)
 
 
-def plan(task_dir: Path) -> list[Report]:
+def plan(task_dir: Path, code: Path = ROOT) -> list[Report]:
     """Every province the task stage found in scope (task.json), then the national report."""
     provinces = json.loads((task_dir / "task.json").read_text(encoding="utf-8"))["provinces"]
-    reports = [Report(_slug(p), NOTEBOOKS / "province.ipynb", {"task_dir": "..", "provinsi": p}) for p in provinces]
-    reports.append(Report("national", NOTEBOOKS / "national.ipynb", {"task_dir": ".."}))
+    nb = code / "notebooks"
+    reports = [Report(_slug(p), nb / "province.ipynb", {"task_dir": "..", "provinsi": p}) for p in provinces]
+    reports.append(Report("national", nb / "national.ipynb", {"task_dir": ".."}))
     return reports
 
 
@@ -102,7 +104,7 @@ def pick(reports: list[Report], n: int | None) -> list[Report]:
     return chosen + [national]
 
 
-def render(report: Report, task_dir: Path) -> list[Step]:
+def render(report: Report, task_dir: Path, code: Path = ROOT) -> list[Step]:
     """papermill, then nbconvert, then weasyprint: three new processes for one report."""
     folder = task_dir / report.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,22 +113,23 @@ def render(report: Report, task_dir: Path) -> list[Step]:
         params += ["-r", key, value]
     return [
         _run([str(BIN / "papermill"), str(report.template), str(folder / "report.ipynb"), *params,
-              "--cwd", str(folder), "-k", "python3", "--no-progress-bar"], folder, report.name, "papermill"),
+              "--cwd", str(folder), "-k", "python3", "--no-progress-bar"], folder, report.name, "papermill", code),
         _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", "report.ipynb"], folder,
-             report.name, "nbconvert"),
-        _run([str(BIN / "weasyprint"), "report.html", "report.pdf"], folder, report.name, "weasyprint"),
+             report.name, "nbconvert", code),
+        _run([str(BIN / "weasyprint"), "report.html", "report.pdf"], folder, report.name, "weasyprint", code),
     ]
 
 
 def run(data: Path, out: Path, task_id: str, n: int | None = None,
-        on_step: Callable[[Step], None] = lambda s: None) -> tuple[list[Step], int]:
-    """The whole obvious run into out/<task_id>; returns the steps and the number of reports of the task."""
+        on_step: Callable[[Step], None] = lambda s: None, code: Path = ROOT) -> tuple[list[Step], int]:
+    """The whole obvious run into out/<task_id> with the notebooks and `pipeline` of `code`;
+    returns the steps and the number of reports of the task."""
     task_dir = Path(out) / task_id
-    steps = [task_stage(data, task_id, task_dir)]
+    steps = [task_stage(data, task_id, task_dir, code)]
     on_step(steps[-1])
-    reports = plan(task_dir)
+    reports = plan(task_dir, code)
     for report in pick(reports, n):
-        for step in render(report, task_dir):
+        for step in render(report, task_dir, code):
             steps.append(step)
             on_step(step)
     return steps, len(reports)
