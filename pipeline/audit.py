@@ -391,9 +391,17 @@ def _start_nbval(notebooks: list[Path], root: Path, record: Path, rules_file: Pa
 
 
 def _read_records(path: Path) -> list[dict]:
+    """Complete lines only: the nbval process may be appending the next one."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.endswith("\n") and line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+    return records
 
 
 def run_nbval(notebooks: list[Path], root: Path, *, processes: int = 2, rules_file: Path = SANITIZE_CONFIG,
@@ -448,9 +456,14 @@ def run_nbval(notebooks: list[Path], root: Path, *, processes: int = 2, rules_fi
         while any(p.poll() is None for p in procs):
             report_new()
             time.sleep(0.5)
-    except BaseException:
+    except BaseException:  # interrupted: stop the nbval processes (they shut their kernels down)
         for p in procs:
-            p.kill()
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
         raise
     for t in readers:
         t.join(timeout=10)
