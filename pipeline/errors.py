@@ -25,3 +25,9 @@ class ReportError(PipelineError):
     """One or more reports failed to render; the message names which and why."""
 
     exit_code = 4
+
+
+class AuditFailed(PipelineError):
+    """An audit or verify found a changed input, a figure that came back different or a file that differs."""
+
+    exit_code = 5
