@@ -660,10 +660,25 @@ def method_note() -> Table:
 
 
 def provenance(tt: TaskTables, notebook: str, params: dict) -> Table:
+    """Where the report comes from: task, parameters, inputs with short hashes, version, commit,
+    and the commands that rerun and audit it. Earlier tasks' files are counted, not listed."""
     from . import __version__
-    rows = [("Tugas", tt.info["task_id"]), ("Notebook", notebook),
+    info = tt.info
+    code = info.get("pipeline", {})
+    commit = code.get("commit") or "tidak diketahui"
+    if code.get("dirty"):
+        commit += " (dengan perubahan lokal)"
+    rows = [("Tugas", info["task_id"]), ("Notebook", notebook),
             ("Parameter", json.dumps(params, ensure_ascii=False, sort_keys=True)),
-            ("Versi pipeline", __version__)]
-    for inp in tt.info.get("inputs", []):
-        rows.append((f"Masukan ({inp['role']})", f"{inp['path']} sha256:{inp['sha256'][:12]}"))
+            ("Versi pipeline", code.get("version", __version__)), ("Commit", commit)]
+    history = [i for i in info.get("inputs", []) if str(i["role"]).startswith("history:")]
+    for inp in info.get("inputs", []):
+        if inp in history:
+            continue
+        rows.append((f"Masukan ({inp['role']})", f"{inp['path']} sha256:{(inp.get('sha256') or '')[:12]}"))
+    if history:
+        rows.append(("Masukan riwayat", f"{fmt.angka(len(history))} berkas tugas sebelumnya (nama dan sha256 di manifest.json)"))
+    data = info.get("data_dir_name", "<folder data>")
+    rows.append(("Perintah untuk mengulang", f"make report TASK={info['task_id']} DATA=<path>/{data} ARGS=--force"))
+    rows.append(("Perintah untuk mengaudit", f"make audit TASK={info['task_id']} OUT=<folder laporan>"))
     return Table(pd.DataFrame(rows, columns=["Keterangan", "Nilai"]), widths=(34.0, 66.0))

@@ -159,6 +159,7 @@ def execute_notebook(
                 f"{type(exc).__name__}: {_one_line(exc)}"
             ) from None
         _record_paths(nb, template, record_path or str(output))
+        _fixed_injected_id(nb)
         nbformat.write(nb, str(tmp))
         os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, output)
@@ -166,6 +167,13 @@ def execute_notebook(
     finally:
         tmp.unlink(missing_ok=True)
     return nb
+
+
+def _fixed_injected_id(nb: nbformat.NotebookNode) -> None:
+    """papermill gives its injected-parameters cell a random id; a fixed one keeps reruns identical."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
 
 
 def _record_paths(nb: nbformat.NotebookNode, template: Path, output: str) -> None:
@@ -381,6 +389,9 @@ def render_document(html: str, *, base_url: Path | None = None):
 
 def html_to_pdf(html: str, pdf_path: Path, *, base_url: Path | None = None) -> int:
     """Write the PDF of `html` atomically to `pdf_path`; return its number of pages."""
+    # fontTools stamps embedded font subsets with the current time unless this is set: a fixed
+    # value makes the same HTML give the same PDF bytes.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     document = render_document(html, base_url=base_url)
     _atomic_write(Path(pdf_path), lambda f: document.write_pdf(target=f), binary=True)
     return len(document.pages)

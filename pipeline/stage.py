@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import compute, config, load, validate
+from . import __version__, compute, config, load, validate
 from .errors import InputError
 from .history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
+from .manifest import git_commit
 from .publish import atomic_write_text, sha256_file, write_csv
 from .eligibility import ineligible_reason
 from .resolve import resolve_responses
@@ -292,6 +293,8 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
         "provinces": provinces,
         "schedule": [{"task_id": r.task_id, "judul": r.judul, "mulai": r.mulai.isoformat()} for r in schedule.itertuples()],
         "inputs": result.inputs,
+        "data_dir_name": data_dir.resolve().name,
+        "pipeline": {"version": __version__, **git_commit()},
     }
     atomic_write_text(out / "task.json", json.dumps(task_info, indent=2, ensure_ascii=False) + "\n")
     from .followup import write_workbooks
