@@ -207,3 +207,35 @@ def test_killed_render_leaves_previous_outputs_and_the_next_run_recovers(rendere
     assert not [p for p in staging.iterdir() if p.is_dir()]  # no leftovers
     _verify_manifest(task_dir)
     assert len([p for p in task_dir.glob("*/report.pdf")]) == len([p for p in published.glob("*/report.pdf")])
+
+
+def test_one_failing_report_does_not_stop_the_others(small_sample, tmp_path, monkeypatch):
+    """A report that fails is listed (index, manifest, error) after the others are published."""
+    from pipeline import batch
+    from pipeline.errors import ReportError
+
+    failing = ROOT / "tests" / "fixtures" / "notebooks" / "failing.ipynb"
+    plan = batch.plan_jobs
+
+    def three_jobs_one_failing(task_dir, info):
+        jobs = [j for j in plan(task_dir, info) if j.name in ("gorontalo", "bali", "national")]
+        for job in jobs:
+            if job.name == "gorontalo":
+                job.template = failing
+        return jobs
+
+    monkeypatch.setattr(batch, "plan_jobs", three_jobs_one_failing)
+    lines: list[str] = []
+    with pytest.raises(ReportError) as info:
+        batch.run_batch(None, small_sample, tmp_path / "out", log=lines.append)
+    assert "1 of 3 reports failed (gorontalo)" in str(info.value)
+    task_dir = next(p for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert any("gorontalo" in line and "GAGAL" in line and "data rusak" in line for line in lines)
+    for name in ("bali", "national"):
+        assert (task_dir / name / "report.pdf").is_file() and (task_dir / name / "report.html").is_file()
+    assert not (task_dir / "gorontalo" / "report.pdf").exists()
+    assert (task_dir / "gorontalo" / "report.failed.ipynb").is_file()  # kept for diagnosis
+    manifest = json.loads((task_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in manifest["reports"] if r.get("failed")] == ["gorontalo"]
+    assert manifest["run_key"] is None  # a run with a failure is never "up to date"
+    assert "data rusak" in (task_dir / "index.html").read_text(encoding="utf-8")
