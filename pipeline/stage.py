@@ -215,6 +215,8 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
         if isinstance(source, str) or current:  # a URL is fetched to know its hash
             responses = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
             record = _input_record(responses, data_dir, role)
+            if not current:
+                record["rows"] = None  # as for a file: the same task.json whether or not the store had it
         else:
             record = {"role": role, "path": _relative(source, data_dir), "sha256": sha256_file(source),
                       "rows": None, "url": None}
@@ -224,7 +226,6 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
         if entry is None:
             if responses is None:
                 responses = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
-                record["rows"] = int(len(responses))
             if current:
                 suites.append(validate.validate_responses(responses))
             task_checked = resolve_responses(responses, roster, prior_s)

@@ -161,9 +161,12 @@ def test_missing_required_column_is_a_clear_error(small_sample, tmp_path):
 # The personal-data scans (contacts, names from other provinces) are in tests/test_reports.py.
 
 
-def test_nbval_reruns_the_executed_notebooks(rendered):
-    """A reviewer's audit: rerun the kept notebooks in fresh kernels and compare every output."""
-    _, task_dir = rendered
+def test_nbval_reruns_the_executed_notebooks(rendered, tmp_path):
+    """A reviewer's audit: rerun the kept notebooks in fresh kernels and compare every output
+    (in a copy: the task notebook republishes its tables where it runs)."""
+    _, published = rendered
+    task_dir = tmp_path / published.name
+    shutil.copytree(published, task_dir)
     notebooks = [task_dir / "task.ipynb", task_dir / "gorontalo" / "report.ipynb", task_dir / "national" / "report.ipynb"]
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-sanitize-with",

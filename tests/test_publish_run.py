@@ -239,3 +239,11 @@ def test_one_failing_report_does_not_stop_the_others(small_sample, tmp_path, mon
     assert [r["name"] for r in manifest["reports"] if r.get("failed")] == ["gorontalo"]
     assert manifest["run_key"] is None  # a run with a failure is never "up to date"
     assert "data rusak" in (task_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_task_json_is_the_same_with_a_cold_or_warm_store(small_sample, tmp_path):
+    store = tmp_path / "store"
+    cold = stage.run_task(small_sample, None, out_root=tmp_path / "cold", history_dir=store, log=lambda *_: None)
+    warm = stage.run_task(small_sample, None, out_root=tmp_path / "warm", history_dir=store, log=lambda *_: None)
+    assert warm.history["cached"] > 0
+    assert (cold.out_dir / "task.json").read_bytes() == (warm.out_dir / "task.json").read_bytes()
