@@ -247,3 +247,9 @@ def test_task_json_is_the_same_with_a_cold_or_warm_store(small_sample, tmp_path)
     warm = stage.run_task(small_sample, None, out_root=tmp_path / "warm", history_dir=store, log=lambda *_: None)
     assert warm.history["cached"] > 0
     assert (cold.out_dir / "task.json").read_bytes() == (warm.out_dir / "task.json").read_bytes()
+
+
+def test_published_files_get_the_usual_permissions(tmp_path):
+    publish.atomic_write_text(tmp_path / "t.csv", "a\n")
+    assert (tmp_path / "t.csv").stat().st_mode & 0o777 == publish.FILE_MODE
+    assert publish.FILE_MODE & 0o044  # readable by group and others under the usual umask
