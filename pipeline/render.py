@@ -21,6 +21,7 @@ from traitlets.config import Config
 
 from pipeline import config
 from pipeline.errors import ReportError
+from pipeline.publish import FILE_MODE
 
 __all__ = [
     "execute_notebook",
@@ -40,10 +41,8 @@ PAGE_MARGINS = "18mm 15mm 16mm 15mm"  # top right bottom left; the headers sit i
 
 # --------------------------------------------------------------------------- atomic writes
 
-# mkstemp creates 0600 files; published reports get the usual mode (0666 minus the umask).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-_FILE_MODE = 0o666 & ~_UMASK
+# mkstemp creates 0600 files; published reports get the usual mode (see publish.FILE_MODE).
+_FILE_MODE = FILE_MODE
 
 
 def _atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool) -> None:
