@@ -637,7 +637,7 @@ def audit(task_dir: Path, *, data_dir: Path | None = None, reports: list[str] | 
         log("[task] rerunning task.ipynb in a fresh kernel (validate, resolve, compute) ...")
         diffs = run_nbval([copy / "task.ipynb"], copy, processes=1, log=log, label="task")
         tables = compare_republished(task_dir, copy)
-        log(f"[tables] re-published tables/, validation/, task.json: "
+        log("[tables] re-published tables/, validation/, task.json: "
             + ("byte-identical" if not tables else f"{len(tables)} DIFFER"))
         for t in tables:
             log("        " + _clip(t, 400))

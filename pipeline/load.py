@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import config, contract
 from .errors import InputError
+from .publish import sha256_file
 
 __all__ = [
     "find_input", "read_table", "load_roster", "load_tasks", "get_task", "response_source",
@@ -108,14 +109,6 @@ def _check_file(path: Path) -> int:
 def _read_bytes(path: Path) -> bytes:
     _check_file(path)
     return path.read_bytes()
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 _CSV_HEAD_BYTES = 65536
@@ -414,7 +407,7 @@ def read_table(
         raise InputError(f"{path} is not a CSV or XLSX file (extension {path.suffix or 'none'!r})")
     if suffix == ".csv":
         by_column, numbers = _csv_columns(path, aliases, required, patterns)
-        sha256 = _sha256_file(path)
+        sha256 = sha256_file(path)
     else:
         data = _read_bytes(path)
         sha256 = hashlib.sha256(data).hexdigest()

@@ -7,7 +7,6 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -21,7 +20,7 @@ from traitlets.config import Config
 
 from pipeline import config
 from pipeline.errors import ReportError
-from pipeline.publish import FILE_MODE
+from pipeline.publish import FILE_MODE, atomic_write
 
 __all__ = [
     "execute_notebook",
@@ -38,29 +37,6 @@ REMOVE_CELL_TAG = "remove-cell"
 REMOVE_OUTPUT_TAG = "remove-output"
 
 PAGE_MARGINS = "18mm 15mm 16mm 15mm"  # top right bottom left; the headers sit in the top margin
-
-# --------------------------------------------------------------------------- atomic writes
-
-# mkstemp creates 0600 files; published reports get the usual mode (see publish.FILE_MODE).
-_FILE_MODE = FILE_MODE
-
-
-def _atomic_write(path: Path, write: Callable[[Any], None], *, binary: bool) -> None:
-    """Write through `write(fileobj)` into a temp file next to `path`, then os.replace it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 # --------------------------------------------------------------------------- execute
 
@@ -160,7 +136,7 @@ def execute_notebook(
         _record_paths(nb, template, record_path or str(output))
         _fixed_injected_id(nb)
         nbformat.write(nb, str(tmp))
-        os.chmod(tmp, _FILE_MODE)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, output)
         failed.unlink(missing_ok=True)  # a previous failure is no longer current
     finally:
@@ -392,7 +368,7 @@ def html_to_pdf(html: str, pdf_path: Path, *, base_url: Path | None = None) -> i
     # value makes the same HTML give the same PDF bytes.
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     document = render_document(html, base_url=base_url)
-    _atomic_write(Path(pdf_path), lambda f: document.write_pdf(target=f), binary=True)
+    atomic_write(Path(pdf_path), lambda f: document.write_pdf(target=f))
     return len(document.pages)
 
 
@@ -434,7 +410,7 @@ def render_report(
 
     t = time.perf_counter()
     html = notebook_html(nb, title=title, header_left=header_left, header_right=header_right)
-    _atomic_write(paths["html"], lambda f: f.write(html), binary=False)
+    atomic_write(paths["html"], lambda f: f.write(html), binary=False)
     seconds["html"] = time.perf_counter() - t
 
     t = time.perf_counter()
