@@ -171,29 +171,21 @@ def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
     task_id = task_id or str(tasks.iloc[-1]["task_id"])
     load.get_task(tasks, task_id)  # unknown task id: a clear error before any work
     final = out_root / task_id
-    try:
-        lock = publish.task_lock(out_root, task_id).__enter__()
-    except publish.TaskBusy as exc:
-        raise ReportError(str(exc)) from None
-    try:
+    with publish.task_lock(out_root, task_id):  # TaskBusy (a ReportError) if another run holds it
         for line in publish.recover(out_root, task_id):
             log(f"[recover] {line}")
         inputs = input_files(data_dir, tasks, task_id)
         key = manifest.run_key(inputs, {"task_id": task_id, "strict": strict})
         if not force and manifest.up_to_date(final, key):
-            result = BatchResult(task_id, final, skipped=True, seconds=time.perf_counter() - t0)
             log(f"{task_id}: inputs, code and parameters unchanged since the published run; nothing to do "
                 f"(--force renders again)")
-            return result
+            return BatchResult(task_id, final, skipped=True, seconds=time.perf_counter() - t0)
         staging = publish.new_staging(out_root, task_id)
         try:
             result = _render_all(task_id, data_dir, out_root, staging, final, strict=strict, workers=workers,
                                  key=key, t0=t0, log=log)
         finally:
-            if staging.exists():
-                publish._remove_tree(staging)
-    finally:
-        lock.__exit__(None, None, None)
+            publish.remove_tree(staging)  # gone already when it was swapped in
     if result.failed:
         names = ", ".join(f["name"] for f in result.failed)
         raise ReportError(f"{len(result.failed)} of {len(result.failed) + len(result.rendered)} reports failed "

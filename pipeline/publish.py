@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import ReportError
+
 # mkstemp creates 0600 files; published files get the usual mode (0666 minus the umask).
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -87,7 +89,7 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-class TaskBusy(RuntimeError):
+class TaskBusy(ReportError):
     """Another run holds the lock of this task's output folder."""
 
 
@@ -118,12 +120,12 @@ def new_staging(out_root: Path, task_id: str) -> Path:
     """An empty folder on the same file system as the final one."""
     path = staging_root(out_root) / f"{task_id}.{os.getpid()}"
     if path.exists():
-        _remove_tree(path)
+        remove_tree(path)
     path.mkdir(parents=True)
     return path
 
 
-def _remove_tree(path: Path) -> None:
+def remove_tree(path: Path) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
@@ -143,11 +145,11 @@ def recover(out_root: Path, task_id: str) -> list[str]:
             os.replace(previous, final)
             done.append(f"restored the previous outputs of {task_id}")
         else:
-            _remove_tree(previous)
+            remove_tree(previous)
     if root.is_dir():
         for stale in sorted(root.glob(f"{task_id}.*")):
             if stale.is_dir() and stale.name != f"{task_id}.lock":
-                _remove_tree(stale)
+                remove_tree(stale)
                 done.append(f"removed the unfinished run {stale.name}")
     return done
 
@@ -160,13 +162,13 @@ def swap_in(staging: Path, final: Path) -> None:
         os.replace(staging, final)
         return
     if _renameat2_exchange(staging, final):
-        _remove_tree(staging)  # now holds the previous outputs
+        remove_tree(staging)  # now holds the previous outputs
         return
     previous = staging.parent / f"{final.name}.previous"
-    _remove_tree(previous)
+    remove_tree(previous)
     os.replace(final, previous)
     os.replace(staging, final)
-    _remove_tree(previous)
+    remove_tree(previous)
 
 
 class task_lock:

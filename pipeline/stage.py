@@ -232,7 +232,8 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
             if current:
                 suites.append(validate.gate_checked_responses(task_checked, len(responses)))
                 checked = task_checked
-            entry = Entry(compute.counted_rows(task_checked), *compute.task_trend(roster, prior_s, compute.counted_rows(task_checked)))
+            counted = compute.counted_rows(task_checked)
+            entry = Entry(counted, *compute.task_trend(roster, prior_s, counted))
             store.put(key, entry)
         counted_by_task[prior.task_id] = entry.counted  # None for a cached task: read when a streak needs it
         trend_by_task[prior.task_id] = (entry.trend_province, entry.trend_national)
