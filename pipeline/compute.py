@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import contract
-from .eligibility import eligible_mask
+from .eligibility import Eligibility, eligible_mask
 
 COUNTED = ("counted", "recovered")
 FIGURES = ["eligible", "responded", "on_time", "participation_rate", "on_time_rate", "median_response_minutes"]
@@ -101,6 +101,7 @@ def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *, ful
     keeps a long history cheap."""
     get_ids = counted_ids.__getitem__ if hasattr(counted_ids, "__getitem__") else counted_ids
     usable = roster[roster["quarantine_reason"].isna()]
+    eligibility = Eligibility(usable)  # the roster's columns converted once for every task
     ids = usable["nomor_absen"].to_numpy(dtype="int64")
     task_list = list(tasks.itertuples(index=False))
     n, m = len(ids), len(task_list)
@@ -110,8 +111,7 @@ def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *, ful
         rows = np.arange(n) if full_latest is None or back < full_latest else np.flatnonzero(running)
         if rows.size == 0:
             break
-        task_s = pd.Series(task_list[j]._asdict())
-        elig = eligible_mask(usable.iloc[rows] if rows.size < n else usable, task_s).to_numpy()
+        elig = eligibility.codes(task_list[j]._asdict())[rows] == 0
         counted = np.isin(ids[rows], np.asarray(get_ids(task_list[j].task_id), dtype="int64"))
         values[rows, j] = np.where(elig, counted.astype(float), np.nan)
         running[rows[elig & counted]] = False
@@ -169,16 +169,18 @@ def task_trend(roster: pd.DataFrame, task, counted: pd.DataFrame) -> tuple[pd.Da
 def trend_tables(tasks: pd.DataFrame, per_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Participation per province and nationally for every task in `tasks` (schedule order),
     from each task's `task_trend`."""
-    prov_rows, nat_rows = [], []
-    for order, task in enumerate(tasks.itertuples(index=False)):
-        meta = {"task_order": order, "task_id": task.task_id, "judul": task.judul,
-                "mulai": task.mulai.isoformat(), "cakupan": task.cakupan}
-        for frame, rows in zip(per_task[task.task_id], (prov_rows, nat_rows)):
-            frame = frame.copy()
-            for k, v in reversed(list(meta.items())):
-                frame.insert(0, k, v)
-            rows.append(frame)
-    return pd.concat(prov_rows, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
+    meta = pd.DataFrame({
+        "task_order": np.arange(len(tasks), dtype="int64"), "task_id": tasks["task_id"].to_numpy(),
+        "judul": tasks["judul"].to_numpy(), "mulai": [m.isoformat() for m in tasks["mulai"]],
+        "cakupan": tasks["cakupan"].to_numpy(),
+    })
+    tables = []
+    for level in (0, 1):  # province rows, national rows
+        frames = [per_task[task_id][level] for task_id in tasks["task_id"]]
+        rows = np.repeat(np.arange(len(meta)), [len(f) for f in frames])
+        head = meta.iloc[rows].reset_index(drop=True)
+        tables.append(pd.concat([head, pd.concat(frames, ignore_index=True)], axis=1))
+    return tables[0], tables[1]
 
 
 # --- Coverage ------------------------------------------------------------------------------------

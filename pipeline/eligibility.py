@@ -32,7 +32,7 @@ import pandas as pd
 
 from .config import DEFAULT_TIMEZONE
 
-__all__ = ["eligible_mask", "ineligible_reason", "start_day", "task_timezone", "REASONS"]
+__all__ = ["Eligibility", "eligible_mask", "ineligible_reason", "start_day", "task_timezone", "REASONS"]
 
 REASONS = ("quarantined", "out_of_scope", "resigned", "not_joined")
 
@@ -88,50 +88,77 @@ def _one_day(value: object, tz: str) -> pd.Timestamp:
     return ts.normalize()
 
 
+class Eligibility:
+    """A roster's eligibility facts, read once, for any number of tasks.
+
+    `codes(task)` is the one definition of eligibility: 0 where a row is eligible, else the
+    1-based position of its first applicable reason in REASONS. `ineligible_reason` and
+    `eligible_mask` are built on it; `compute.status_matrix` calls it once per task of a long
+    history, so the roster's columns are converted once, not once per task."""
+
+    def __init__(self, roster: pd.DataFrame) -> None:
+        n = len(roster)
+        self.index = roster.index
+        if "quarantine_reason" in roster:
+            self.quarantined = roster["quarantine_reason"].notna().to_numpy(dtype=bool)
+        else:
+            self.quarantined = np.zeros(n, dtype=bool)
+        if "provinsi" in roster:
+            codes, self._provinces = pd.factorize(roster["provinsi"], use_na_sentinel=True)
+            self._province_code = np.asarray(codes)
+        else:
+            self._province_code, self._provinces = np.full(n, -1), pd.Index([])
+        if "status" in roster:
+            status = roster["status"].astype("string").str.strip().str.casefold()
+            self.status_resign = status.str.startswith("resign").fillna(False).to_numpy(dtype=bool)
+        else:
+            self.status_resign = np.zeros(n, dtype=bool)
+        self._dates = {col: roster[col] for col in ("tanggal_resign", "tanggal_bergabung") if col in roster}
+        self._days: dict[tuple[str, str], np.ndarray] = {}
+
+    def _day(self, column: str, tz: str) -> np.ndarray:
+        """Calendar days of a date column in `tz` (datetime64[ns], NaT when empty), cached."""
+        key = (column, tz)
+        if key not in self._days:
+            if column in self._dates:
+                days = _to_day(self._dates[column], tz).to_numpy(dtype="datetime64[ns]")
+            else:
+                days = np.full(len(self.index), np.datetime64("NaT"), dtype="datetime64[ns]")
+            self._days[key] = days
+        return self._days[key]
+
+    def codes(self, task: Mapping | pd.Series) -> np.ndarray:
+        """int8 per row: 0 eligible, i + 1 for REASONS[i] (the first that applies)."""
+        tz = task_timezone(task)
+        day = start_day(task).to_datetime64()
+        scope = tuple(_get(task, "scope", ()) or ())
+        if scope:
+            in_scope = self._provinces.get_indexer(pd.Index(scope, dtype=object))
+            out_of_scope = ~np.isin(self._province_code, in_scope[in_scope >= 0])
+        else:
+            out_of_scope = np.zeros(len(self.index), dtype=bool)
+        resign_day = self._day("tanggal_resign", tz)
+        # NaT compares False, so an unknown resign date is "not before the start" and an
+        # unknown join date is "already joined".
+        resigned = self.status_resign & (np.isnat(resign_day) | (resign_day <= day))
+        not_joined = self._day("tanggal_bergabung", tz) > day
+        return np.select([self.quarantined, out_of_scope, resigned, not_joined], [1, 2, 3, 4], 0).astype(np.int8)
+
+    def reasons(self, task: Mapping | pd.Series) -> pd.Series:
+        """Why each row is not eligible (string codes, see REASONS); NA when eligible."""
+        labels = np.array([None, *REASONS], dtype=object)[self.codes(task)]
+        return pd.Series(pd.array(labels, dtype="string"), index=self.index)
+
+    def mask(self, task: Mapping | pd.Series) -> pd.Series:
+        """True where the row is eligible for `task`."""
+        return pd.Series(self.codes(task) == 0, index=self.index)
+
+
 def ineligible_reason(roster: pd.DataFrame, task: Mapping | pd.Series) -> pd.Series:
     """Why each roster row is not eligible (string codes, see REASONS); NA when eligible."""
-    tz = task_timezone(task)
-    day = start_day(task)
-    index = roster.index
-
-    if "quarantine_reason" in roster:
-        quarantined = roster["quarantine_reason"].notna().to_numpy()
-    else:
-        quarantined = np.zeros(len(index), dtype=bool)
-
-    scope = tuple(_get(task, "scope", ()) or ())
-    if scope:
-        out_of_scope = ~roster["provinsi"].isin(scope).fillna(False).to_numpy(dtype=bool)
-    else:
-        out_of_scope = np.zeros(len(index), dtype=bool)
-
-    if "status" in roster:
-        status = roster["status"].astype("string").str.strip().str.casefold()
-        status_resign = status.str.startswith("resign").fillna(False).to_numpy(dtype=bool)
-    else:
-        status_resign = np.zeros(len(index), dtype=bool)
-    if "tanggal_resign" in roster:
-        resign_day = _to_day(roster["tanggal_resign"], tz)
-    else:
-        resign_day = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
-    resign_known = resign_day.notna().to_numpy()
-    left_by_start = (resign_day <= day).fillna(False).to_numpy(dtype=bool)
-    resigned = status_resign & (~resign_known | left_by_start)
-
-    if "tanggal_bergabung" in roster:
-        join_day = _to_day(roster["tanggal_bergabung"], tz)
-        not_joined = (join_day > day).fillna(False).to_numpy(dtype=bool)
-    else:
-        not_joined = np.zeros(len(index), dtype=bool)
-
-    reason = pd.Series(pd.NA, index=index, dtype="string")
-    # Assign in reverse priority so the first applicable reason wins.
-    for code, hit in (("not_joined", not_joined), ("resigned", resigned),
-                      ("out_of_scope", out_of_scope), ("quarantined", quarantined)):
-        reason = reason.mask(hit, code)
-    return reason
+    return Eligibility(roster).reasons(task)
 
 
 def eligible_mask(roster: pd.DataFrame, task: Mapping | pd.Series) -> pd.Series:
     """Boolean Series aligned with `roster`: True where the row is eligible for `task`."""
-    return ineligible_reason(roster, task).isna().astype(bool)
+    return Eligibility(roster).mask(task)

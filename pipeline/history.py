@@ -15,8 +15,11 @@ Change any of these and the key changes, so a cached entry is always what a fres
 compute (no invalidation rules to get wrong). An edit to the roster's people or dates makes
 every earlier task resolve once more, then it is cached again; contact edits do not.
 
-Layout: ``<root>/<key[:2]>/<key>/{counted,trend_province,trend_national}.parquet``, each entry
-written to a temporary folder and renamed into place (a killed run leaves no half entry).
+Layout: ``<root>/<key[:2]>/<key>/{counted,trend}.parquet`` (``trend`` holds the province rows and
+the national row, told apart by ``level``), each entry written to a temporary folder and renamed
+into place (a killed run leaves no half entry). A new task on a 500-task history reads 500 small
+trend files and, while some streak is still running, the counted ids of older tasks
+(``bench/bench_history.py`` measures it).
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 # Roster columns a task's counted rows and trend figures depend on (contacts excluded).
 ROSTER_COLUMNS = ("source_row", "nomor_absen_raw", "nama", "jabatan", "provinsi", "kabupaten", "status",
                   "tanggal_resign", "tanggal_bergabung", "quarantine_reason")
 TASK_FIELDS = ("task_id", "mulai", "batas", "cakupan", "timezone", "timestamp_format", "sumber")
 COUNTED_COLUMNS = ("nomor_absen", "on_time", "response_minutes")
+PROVINCE, NATIONAL = "provinsi", "nasional"  # the `level` of a row in trend.parquet
 # The files whose code decides an entry's content (see the module docstring).
 HISTORY_CODE = ("pipeline/load.py", "pipeline/contract.py", "pipeline/names.py", "pipeline/resolve.py",
                 "pipeline/eligibility.py", "pipeline/compute.py", "pipeline/history.py", "pipeline/config.py",
@@ -103,16 +108,18 @@ class HistoryStore:
         try:
             if not (d / "counted.parquet").is_file():
                 raise FileNotFoundError(d)
-            entry = Entry(None, *(pd.read_parquet(d / f"{name}.parquet") for name in ("trend_province", "trend_national")))
+            trend = pq.read_table(d / "trend.parquet").to_pandas()
         except (OSError, ValueError):  # absent, or unreadable: compute again (and overwrite)
             self.misses += 1
             return None
         self.hits += 1
-        return entry
+        national = trend["level"].eq(NATIONAL).to_numpy()
+        province = trend[~national].drop(columns="level").reset_index(drop=True)
+        return Entry(None, province, trend[national].drop(columns=["level", "provinsi"]).reset_index(drop=True))
 
     def counted_ids(self, key: str) -> np.ndarray:
         """Only the counted nomor_absen of a stored entry (what streaks read)."""
-        return pd.read_parquet(self._dir(key) / "counted.parquet", columns=["nomor_absen"])["nomor_absen"].to_numpy()
+        return pq.read_table(self._dir(key) / "counted.parquet", columns=["nomor_absen"]).column(0).to_numpy()
 
     def put(self, key: str, entry: Entry) -> None:
         if self.root is None:
@@ -123,8 +130,9 @@ class HistoryStore:
         tmp.mkdir(parents=True)
         try:
             counted_frame(entry.counted).to_parquet(tmp / "counted.parquet", index=False)
-            entry.trend_province.to_parquet(tmp / "trend_province.parquet", index=False)
-            entry.trend_national.to_parquet(tmp / "trend_national.parquet", index=False)
+            trend = pd.concat([entry.trend_province.assign(level=PROVINCE), entry.trend_national.assign(level=NATIONAL)],
+                              ignore_index=True)
+            trend.to_parquet(tmp / "trend.parquet", index=False)
             if final.exists():
                 shutil.rmtree(final, ignore_errors=True)
             os.replace(tmp, final)
