@@ -59,12 +59,18 @@ def province_frame(non_responders: pd.DataFrame, provinsi: str) -> pd.DataFrame:
                           kind="stable").reset_index(drop=True)
 
 
-def contact_frame(nr: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
-    """Valid contacts on record (per the contract) of these non-responders, joined on nomor_absen."""
+def roster_contacts(roster: pd.DataFrame) -> pd.DataFrame:
+    """The roster's contact columns by nomor_absen (first row of an id), read once per task."""
     cols = [c for c in contract.CHANNELS if c in roster.columns]
     r = roster[roster["nomor_absen"].notna()][["nomor_absen", *cols]].copy()
     r["nomor_absen"] = r["nomor_absen"].astype("int64")
-    r = r.drop_duplicates("nomor_absen", keep="first").set_index("nomor_absen")
+    return r.drop_duplicates("nomor_absen", keep="first").set_index("nomor_absen")
+
+
+def contact_frame(nr: pd.DataFrame, roster: pd.DataFrame, *, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Valid contacts on record (per the contract) of these non-responders, joined on nomor_absen.
+    `contacts` is `roster_contacts(roster)` when the caller already has it."""
+    r = roster_contacts(roster) if contacts is None else contacts
     out = pd.DataFrame({"kabupaten": nr["kabupaten"], "nomor_absen": nr["nomor_absen"], "nama": nr["nama"]})
     ids = nr["nomor_absen"].astype("int64").to_numpy()
     for ch in contract.CHANNELS:
@@ -182,8 +188,9 @@ def workbook_bytes(provinsi: str, nr: pd.DataFrame, contacts: pd.DataFrame, task
     ws.merge_range(0, 0, 0, len(CONTACT_COLUMNS) - 1, RESTRICTED_BANNER, fmts["banner"])
     ws.merge_range(1, 0, 1, len(CONTACT_COLUMNS) - 1, RESTRICTED_NOTE, fmts["banner_note"])
     ws.set_row(1, 30)
-    crow = [[r["kabupaten"], int(r["nomor_absen"]), r["nama"], *[r[ch] for ch in contract.CHANNELS]]
-            for _, r in contacts.iterrows()]
+    crow = [[kab, int(nomor), nama, *channels]
+            for kab, nomor, nama, *channels in contacts[["kabupaten", "nomor_absen", "nama", *contract.CHANNELS]]
+            .itertuples(index=False, name=None)]
     _write_table(ws, 3, CONTACT_COLUMNS, crow, "KontakTerbatas", fmts, [28, 10, 28] + [22] * len(contract.CHANNELS))
     ws.set_header(f"&L&\"-,Bold\"&KC00000{RESTRICTED_BANNER}")
     wb.close()
@@ -194,9 +201,10 @@ def write_workbooks(task_dir: Path, non_responders: pd.DataFrame, roster: pd.Dat
     """Write `<task_dir>/<province-slug>/belum-respon.xlsx` for every province in task_info["provinces"]."""
     task_dir = Path(task_dir)
     written = []
+    contacts = roster_contacts(roster)
     for provinsi in task_info["provinces"]:
         nr = province_frame(non_responders, provinsi)
-        data = workbook_bytes(provinsi, nr, contact_frame(nr, roster), task_info)
+        data = workbook_bytes(provinsi, nr, contact_frame(nr, roster, contacts=contacts), task_info)
         path = task_dir / province_slug(provinsi) / FILENAME
         atomic_write_bytes(path, data)
         written.append(path)
