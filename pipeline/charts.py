@@ -35,6 +35,22 @@ def setup() -> None:
         # Labels come from the inputs (kabupaten, task titles): a "$" is a dollar sign, never mathtext.
         "text.parse_math": False,
     })
+    # Every chart lays itself out with tight_layout, so the inline backend need not crop it again:
+    # its default bbox_inches="tight" draws each figure twice (~0.06 s of ~0.2 s per chart).
+    shell = _ipython()
+    if shell is not None and "inline" in matplotlib.get_backend():
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png", bbox_inches=None)
+
+
+def _ipython():
+    """The running IPython shell (a notebook kernel), or None."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
 
 
 def _percent_axis(axis) -> None:
