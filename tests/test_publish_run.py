@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from pipeline import compute, publish, stage
-from pipeline.history import HistoryStore
+from pipeline.history import Entry, HistoryStore
 
 from conftest import ROOT, run_cli
 
@@ -163,6 +163,32 @@ def test_unreadable_store_entry_is_computed_again(tmp_path):
     (tmp_path / "ab" / key).mkdir(parents=True)
     (tmp_path / "ab" / key / "counted.parquet").write_bytes(b"not parquet")
     assert store.get(key) is None and store.misses == 1
+
+
+
+def _trend(provinces: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A task's trend rows as compute.task_trend makes them: two TPP in each province."""
+    frame = pd.DataFrame({"nomor_absen": range(2 * len(provinces)), "provinsi": [p for p in provinces for _ in "ab"],
+                          "responded": [True, False] * len(provinces), "on_time": [True, False] * len(provinces),
+                          "response_minutes": [30.0, None] * len(provinces)})
+    return compute.rate_table(frame, ["provinsi"]), compute.rate_table(frame, [])
+
+
+def test_history_get_many_reads_back_what_was_put_and_skips_absent_keys(tmp_path):
+    store = HistoryStore(tmp_path)
+    counted = pd.DataFrame({"nomor_absen": [4, 9], "on_time": [True, False], "response_minutes": [1.5, 90.0]})
+    entries = {"a" * 64: _trend(["Aceh", "Bali"]), "b" * 64: _trend([])}  # b: nobody eligible
+    for key, (province, national) in entries.items():
+        store.put(key, Entry(counted, province, national))
+    got = store.get_many(["a" * 64, "c" * 64, "b" * 64])
+    assert set(got) == {"a" * 64, "b" * 64} and (store.hits, store.misses) == (2, 1)
+    for key, (province, national) in entries.items():
+        assert got[key].counted is None  # counted rows stay on disk until a streak needs them
+        pd.testing.assert_frame_equal(got[key].trend_province, province, check_dtype=False, check_index_type=False)
+        pd.testing.assert_frame_equal(got[key].trend_national, national, check_dtype=False)
+        assert got[key].trend_province.columns.tolist() == province.columns.tolist()
+    assert store.counted_ids("a" * 64).tolist() == [4, 9]
+    assert store.get("a" * 64).trend_province["provinsi"].tolist() == ["Aceh", "Bali"]
 
 
 # --- the report run: skip when unchanged, survive a kill ----------------------------------------
