@@ -96,14 +96,28 @@ def _worker_kernel():
     return _KERNEL
 
 
+_WARM_UP_LOCK = None
+
+
+def _init_worker(lock) -> None:
+    global _WARM_UP_LOCK
+    _WARM_UP_LOCK = lock
+
+
 def _warm_up() -> int:
-    """Run in each worker while the task notebook runs: kernel, exporter, WeasyPrint."""
-    import weasyprint  # noqa: F401
+    """Run in each worker while the task notebook runs: kernel, exporter, WeasyPrint.
 
-    from .render import _get_exporter
+    One worker warms up at a time, so the task notebook (which every report waits for) keeps a
+    core to itself on a two-core machine; both are warm long before it ends."""
+    import contextlib
 
-    _get_exporter()
-    _worker_kernel()
+    with _WARM_UP_LOCK if _WARM_UP_LOCK is not None else contextlib.nullcontext():
+        import weasyprint  # noqa: F401
+
+        from .render import _get_exporter
+
+        _get_exporter()
+        _worker_kernel()
     return os.getpid()
 
 
@@ -121,7 +135,9 @@ def _render_job(job: Job) -> dict:
 @contextmanager
 def worker_pool(workers: int):
     """Processes started (spawn: no inherited threads or sockets) and warming up right away."""
-    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=mp.get_context("spawn"))
+    context = mp.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=_init_worker,
+                               initargs=(context.Lock(),))
     warm = [pool.submit(_warm_up) for _ in range(max(1, workers))]
     try:
         yield pool
