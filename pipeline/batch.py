@@ -118,6 +118,9 @@ def _warm_up() -> int:
 
         _get_exporter()
         _worker_kernel()
+    import gc
+
+    gc.freeze()  # the imported modules live as long as the worker: later collections skip them
     return os.getpid()
 
 

@@ -31,6 +31,8 @@ logger = logging.getLogger("papermill")
 PRELOAD = """\
 import pandas, seaborn, matplotlib, matplotlib.pyplot, matplotlib.ticker, IPython.display
 from pipeline import charts, config, fmt, present
+import gc as _gc
+_gc.freeze()  # what the imports made lives as long as the kernel: later collections skip it
 """
 
 # Run silently before every notebook: a fresh session in the warm kernel.
