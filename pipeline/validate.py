@@ -65,6 +65,11 @@ def _context():
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         _CONTEXT = gx.get_context(mode="ephemeral")
         _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        # Importing GX leaves about a million objects that live as long as the process; frozen,
+        # the cyclic collector stops rescanning them during the task (~8% of a task stage).
+        import gc
+
+        gc.freeze()
     return _CONTEXT
 
 
