@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -220,6 +221,10 @@ def parse_nomor_absen(value: object) -> int | None:
     as a number without guessing), or is longer than MAX_ID_DIGITS digits."""
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
+    if type(value) is str and value.isdigit() and value.isascii():
+        # Only ASCII digits: nothing for the prefix and noise patterns below to remove.
+        text = value.lstrip("0")
+        return int(text) if text and len(text) <= MAX_ID_DIGITS else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -235,6 +240,8 @@ def parse_nomor_absen(value: object) -> int | None:
 
 def id_digits(value: object) -> str:
     """The digits typed in a nomor absen (used for the `missing_id` rule and typo recovery)."""
+    if type(value) is str and value.isdigit() and value.isascii():
+        return value
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -243,6 +250,24 @@ def id_digits(value: object) -> str:
 
 
 _WHITESPACE = re.compile(r"\s")
+# The usual shape of a link, `http(s)://host` then `/`, `?`, `#` or the end, with a host of only
+# ASCII letters, digits, `.`, `-`, `_`. For such a text urlsplit's scheme is http(s), its netloc is
+# exactly that host (no userinfo, port, brackets or non-ASCII to look at) and its hostname the
+# host lower-cased, so link_host reads the host off the match (tests/test_fast_paths.py
+# checks both ways agree); every other text goes through urlsplit.
+_PLAIN_LINK = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9._-]+)(?:[/?#]|\Z)")
+
+
+def _host_from_urlsplit(text: str) -> str | None:
+    """link_host of a stripped text without whitespace: the definition, by urlsplit."""
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or "." not in host:
+        return None
+    return host.lower().rstrip(".")
 
 
 def link_host(link: object) -> str | None:
@@ -252,14 +277,11 @@ def link_host(link: object) -> str | None:
     text = str(link).strip()
     if not text or _WHITESPACE.search(text):
         return None
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host or "." not in host:
-        return None
-    return host.lower().rstrip(".")
+    plain = _PLAIN_LINK.match(text)
+    if plain is None:
+        return _host_from_urlsplit(text)
+    host = plain[1].lower()
+    return host.rstrip(".") if "." in host else None
 
 
 def is_valid_link(link: object) -> bool:
@@ -280,8 +302,12 @@ _PLATFORM_HOSTS = {
 def platform_of(link: object) -> str | None:
     """Platform of a link from its host (subdomains included); None for an invalid link."""
     host = link_host(link)
-    if host is None:
-        return None
+    return None if host is None else _host_platform(host)
+
+
+@lru_cache(maxsize=65_536)
+def _host_platform(host: str) -> str:
+    """Platform of a link host (a few hundred distinct hosts cover most links: cached)."""
     for platform, domains in _PLATFORM_HOSTS.items():
         if any(host == d or host.endswith("." + d) for d in domains):
             return platform
