@@ -124,6 +124,13 @@ _MULTI_PART_DEGREES: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _p in _DEGREE_PARTS:
     if len(_p) >= 2:
         _MULTI_PART_DEGREES[_p[0]] = _MULTI_PART_DEGREES.get(_p[0], ()) + (_p,)
+# The same by first part and then by length, longest first: a window of atoms can spell at most
+# one degree of each length, so one set look-up per length finds it.
+_MULTI_PART_BY_LENGTH: dict[str, tuple[tuple[int, frozenset[tuple[str, ...]]], ...]] = {
+    first: tuple((n, frozenset(p for p in options if len(p) == n))
+                 for n in sorted({len(p) for p in options}, reverse=True))
+    for first, options in _MULTI_PART_DEGREES.items()
+}
 _SINGLE_PART_DEGREES = frozenset(p[0] for p in _DEGREE_PARTS if len(p) == 1)
 # A degree's letters run together ("spd", "amdkep", "se"), plus a few certifications.
 _DEGREE_KEYS = frozenset("".join(p) for p in _DEGREE_PARTS) | {"cpa", "ca", "cfp", "mba", "phd"}
@@ -168,6 +175,9 @@ class _Atom(NamedTuple):
     gap: bool  # something other than a dot separates it from the previous atom
 
 
+_new_atom = tuple.__new__  # _Atom from a tuple, without the keyword-argument constructor
+
+
 def _fold(text: str) -> str:
     if text.isascii():
         text = text.lower()
@@ -182,12 +192,13 @@ def _atoms(text: str) -> list[_Atom]:
     seg = 0
     last_end = 0
     for m in _ATOM.finditer(text):
-        if m.group(3):
+        word, dot, comma = m.groups()
+        start, end = m.span()
+        if comma:
             seg += 1
-            last_end = m.end()
-            continue
-        atoms.append(_Atom(m.group(1), bool(m.group(2)), seg, m.start() > last_end or not atoms))
-        last_end = m.end()
+        else:
+            atoms.append(_new_atom(_Atom, (word, bool(dot), seg, start > last_end or not atoms)))
+        last_end = end
     return atoms
 
 
@@ -199,12 +210,13 @@ def _seg_end(atoms: list[_Atom], i: int) -> bool:
 def _dotted_degree_at(atoms: list[_Atom], i: int) -> int:
     """Number of atoms a dotted degree or title starting at i covers (0 when none)."""
     first = atoms[i]
-    for parts in _MULTI_PART_DEGREES.get(first.text, ()) if first.dotted else ():
-        n = len(parts)
+    if not first.dotted:
+        return 0
+    for n, spelled in _MULTI_PART_BY_LENGTH.get(first.text, ()):
         if i + n > len(atoms):
             continue
         window = atoms[i:i + n]
-        if any(a.text != p or a.seg != first.seg for a, p in zip(window, parts)):
+        if tuple(a.text for a in window) not in spelled or any(a.seg != first.seg for a in window):
             continue
         if not all(a.dotted for a in window[:-1]):
             continue
@@ -212,9 +224,9 @@ def _dotted_degree_at(atoms: list[_Atom], i: int) -> int:
         if any(a.gap and len(a.text) == 1 for a in window[1:]) and not _seg_end(atoms, i + n - 1):
             continue
         return n
-    if first.dotted and first.text in _DOTTED_TITLES:
+    if first.text in _DOTTED_TITLES:
         return 1
-    if first.dotted and first.text in _SINGLE_PART_DEGREES:
+    if first.text in _SINGLE_PART_DEGREES:
         return 1  # "Dr.", "Lc.", "Ak.", "Dipl." ...
     return 0
 
@@ -317,13 +329,18 @@ def _word_typo(x: tuple[str, str], y: tuple[str, str]) -> bool:
     return any(a[0] == b[0] and _is_typo(a, b) for a, b in ((x[0], y[0]), (x[1], y[1])))
 
 
-@lru_cache(maxsize=262_144)
 def match_normalized(a: str, b: str) -> bool:
     """`names_match` for two already normalised names (see the module docstring)."""
     if not a or not b:
         return False
     if a == b:
         return True
+    return _match_different(a, b)
+
+
+@lru_cache(maxsize=262_144)
+def _match_different(a: str, b: str) -> bool:
+    """match_normalized of two different non-empty normalised names."""
     ra, rb = a.split(), b.split()
     fa, fb = name_tokens(a), name_tokens(b)
     if fa == fb:
