@@ -203,7 +203,7 @@ def _csv_columns(
         numbers: list[int] = []
         header_at = 0
         width = 0
-        wanted: list[tuple[list[str], int]] = []
+        wanted: list[tuple] = []  # (append to the column's list, field index)
         with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
             reader = csv.reader(text, delimiter=delim, strict=True)
             try:
@@ -214,7 +214,7 @@ def _csv_columns(
                         columns = _match_headers(rec, aliases, required, patterns, path)
                         values = {canon: [] for canon in columns}
                         chunks = {canon: [] for canon in columns}
-                        wanted = [(values[canon], i) for canon, i in columns.items()]
+                        wanted = [(values[canon].append, i) for canon, i in columns.items()]
                         header_at, width = k, len(rec)
                         continue
                     if len(rec) != width:
@@ -226,10 +226,11 @@ def _csv_columns(
                             f"header has {width} (separator {shown_delim}); "
                             "fix that row (an unquoted separator inside a value?)"
                         )
-                    if _blank_record(rec):
+                    first = rec[0]  # a row starting with a value is not blank: no need to look further
+                    if (not first or first.isspace()) and _blank_record(rec):
                         continue
-                    for column, i in wanted:
-                        column.append(rec[i])
+                    for append, i in wanted:
+                        append(rec[i])
                     numbers.append(k - header_at)
                     if len(numbers) % _CSV_CHUNK_ROWS == 0:
                         for canon, column in values.items():
@@ -867,12 +868,56 @@ def _assemble(year, month, day, hour, minute, second, micro) -> pd.Series:
 
 
 def _num(col: pd.Series, default: int = 0) -> pd.Series:
+    fast = _digit_ints(col, default)
+    if fast is not None:
+        return fast
     return pd.to_numeric(col, errors="coerce").fillna(default).astype("int64")
+
+
+def _digit_ints(col: pd.Series, default: int) -> pd.Series | None:
+    """_num of the usual column, a regex group: ASCII digit strings of 1 to 15 digits (exact in
+    the float64 that to_numeric returns when some are missing) and NaN/None where missing.
+    None for any other column, which _num hands to pd.to_numeric."""
+    if col.dtype != object:
+        return None
+    values = col.to_numpy()
+    missing = pd.isna(values)
+    items = values[~missing].tolist()
+    if not items or not all(v is None or type(v) is float for v in values[missing].tolist()):
+        return None
+    try:
+        joined = "".join(items)
+    except TypeError:  # something other than text
+        return None
+    if not (joined.isascii() and joined.isdigit()):
+        return None
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    if lengths.min() < 1 or lengths.max() > 15:
+        return None
+    # The number each run of digits spells: digit x 10 ** (digits after it in its run), summed per run.
+    digits = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).astype(np.int64) - ord("0")
+    ends = np.cumsum(lengths)
+    after = np.repeat(ends, lengths) - np.arange(1, len(digits) + 1)
+    out = np.full(len(values), default, dtype=np.int64)
+    out[~missing] = np.add.reduceat(digits * 10 ** after, ends - lengths)
+    return pd.Series(out, index=col.index, name=col.name)
 
 
 def _micro(col: pd.Series) -> pd.Series:
     """Microseconds from a fraction's digits ('5' -> 500000); 0 when absent."""
     return _num(col.astype(STRING).str.ljust(6, "0"))
+
+
+def _char_at(text: pd.Series, i: int, char: str) -> np.ndarray:
+    """Boolean array: the (i+1)-th character of each value of a `string` column is `char`."""
+    return text.str.slice(i, i + 1).eq(char).fillna(False).to_numpy(dtype=bool)
+
+
+def _subset_mask(frame: pd.Series, tried: np.ndarray, hit: pd.Series) -> pd.Series:
+    """Boolean Series on `frame`'s index: True where `tried` and, among the tried, `hit`."""
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[np.flatnonzero(tried)[hit.to_numpy(dtype=bool)]] = True
+    return pd.Series(mask, index=frame.index)
 
 
 def _localize(naive: pd.Series, tz: str) -> pd.Series:
@@ -923,16 +968,19 @@ def parse_timestamps(
             for i, v in cells[aware].items():
                 out.loc[i] = pd.Timestamp(v).tz_convert(tz)
             col = col[~is_dt]
-    text = col.astype(STRING).str.strip()
-    text = text[text.notna() & text.ne("")].astype(object)
+    text_s = col.astype(STRING).str.strip()
+    text_s = text_s[text_s.notna() & text_s.ne("")]
+    text = text_s.astype(object)
     if text.empty:
         return out
 
-    # ISO 8601 (with T or space; offset or Z converted, otherwise local).
-    iso = text.str.extract(_ISO_TS)
-    iso_ok = iso[0].notna()
+    # ISO 8601 (with T or space; offset or Z converted, otherwise local). Every match of _ISO_TS
+    # has "-" as its 5th character: the regex runs only on such values (a vectorised test).
+    iso_try = _char_at(text_s, 4, "-")
+    iso = text[iso_try].str.extract(_ISO_TS)
+    iso_ok = _subset_mask(text, iso_try, iso[0].notna())
     if iso_ok.any():
-        p = iso[iso_ok]
+        p = iso[iso[0].notna()]
         naive = _assemble(_num(p[0]), _num(p[1]), _num(p[2]), _num(p[3]), _num(p[4]), _num(p[5]),
                           _micro(p[6]))
         off = p[7]
@@ -940,19 +988,26 @@ def parse_timestamps(
         if (~has_off).any():
             out.loc[naive.index[~has_off]] = _localize(naive[~has_off], tz).astype(dtype)
         if has_off.any():
-            o = off[has_off].str.upper()
+            # Minutes per distinct offset (a file has one or two), then spread to the rows.
+            which, distinct = pd.factorize(off[has_off])
+            o = pd.Series(distinct, dtype=object).str.upper()
             sign = np.where(o.str.startswith("-"), -1, 1)
             digits = o.str.replace(r"[^0-9]", "", regex=True).str.ljust(4, "0")
-            minutes = np.where(o.eq("Z"), 0, sign * (_num(digits.str[:2]) * 60 + _num(digits.str[2:4])))
+            minutes = np.where(o.eq("Z"), 0, sign * (_num(digits.str[:2]) * 60 + _num(digits.str[2:4])))[which]
             utc = naive[has_off] - pd.to_timedelta(minutes, unit="m")
             out.loc[utc.index] = utc.dt.tz_localize("UTC").dt.tz_convert(tz).astype(dtype)
 
     # Excel serial day numbers (a date column that lost its format).
+    # Every match of _SERIAL_TS has at most 6 characters (a final newline is allowed) or "." as
+    # its 6th: the regex runs only on such values.
     rest = text[~iso_ok]
-    serial = rest.str.extract(_SERIAL_TS)[0]
-    serial_ok = serial.notna() & pd.to_numeric(serial, errors="coerce").between(20000, 80000)
+    rest_s = text_s[~iso_ok.to_numpy()]
+    serial_try = rest_s.str.len().le(6).to_numpy(dtype=bool) | _char_at(rest_s, 5, ".")
+    serial = rest[serial_try].str.extract(_SERIAL_TS)[0]
+    serial_hit = serial.notna() & pd.to_numeric(serial, errors="coerce").between(20000, 80000)
+    serial_ok = _subset_mask(rest, serial_try, serial_hit)
     if serial_ok.any():
-        days = pd.to_numeric(serial[serial_ok])
+        days = pd.to_numeric(serial[serial_hit])
         naive = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).dt.round("s")
         out.loc[naive.index] = _localize(naive.astype(f"datetime64[{TS_UNIT}]"), tz).astype(dtype)
     rest = rest[~serial_ok]
@@ -963,9 +1018,10 @@ def parse_timestamps(
     if not sl.empty:
         a, b, year = _num(sl[0]), _num(sl[1]), _num(sl[2])
         hour, minute, second, micro = _num(sl[3]), _num(sl[4]), _num(sl[5]), _micro(sl[6])
+        typed_hour = hour
         ampm = sl[7].str.upper()
         hour = hour.where(ampm.isna(), np.where(ampm.eq("P"), hour % 12 + 12, hour % 12))
-        bad_ampm = ampm.notna() & (_num(sl[3]).gt(12) | _num(sl[3]).lt(1))
+        bad_ampm = ampm.notna() & (typed_hour.gt(12) | typed_hour.lt(1))
         dmy = _assemble(year, b, a, hour, minute, second, micro).mask(bad_ampm)
         mdy = _assemble(year, a, b, hour, minute, second, micro).mask(bad_ampm)
         raw = rest.loc[sl.index]
