@@ -142,11 +142,18 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
 
     # --- roster lookups (positional) -----------------------------------------------------------
     r_ids = roster["nomor_absen"]
-    id_rows: dict[int, list[int]] = {}
+    # id -> its first roster position; ids on several rows also in id_more -> every position.
+    # (Not a list per id: 30,000 small lists are 30,000 objects for the garbage collector.)
+    id_first: dict[int, int] = {}
+    id_more: dict[int, list[int]] = {}
     for pos, rid in enumerate(r_ids.tolist()):
         if rid is not None and rid is not pd.NA and not (isinstance(rid, float) and np.isnan(rid)):
-            id_rows.setdefault(int(rid), []).append(pos)
-    longest_id = max((len(str(i)) for i in id_rows), default=0)
+            rid = int(rid)
+            if rid in id_first:
+                id_more.setdefault(rid, [id_first[rid]]).append(pos)
+            else:
+                id_first[rid] = pos
+    longest_id = max((len(str(i)) for i in id_first), default=0)
     r_names = _text_list(roster, "nama")
     r_norm: dict[int, str] = {}
 
@@ -163,48 +170,60 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
     eligible = eligible_mask(roster, task).to_numpy(dtype=bool)
 
     # --- 1, 1b, 2: id resolution (a loop; the common path is two dict look-ups) -----------------
+    # Python lists while looping (cheaper per item than numpy scalars), arrays afterwards.
     inputs = _text_list(responses, "nomor_absen_input")
     names = [normalize_name(v) for v in _text_list(responses, "nama")]
-    outcome = np.empty(n, dtype=object)
-    resolved_pos = np.full(n, -1, dtype=np.int64)
+    ts_missing_list = ts_missing.tolist()
+    outcome_list: list[str | None] = [None] * n
+    resolved_pos_list = [-1] * n
     resolved_id: list[int | None] = [None] * n
     recovery: list[str | None] = [None] * n
     for i in range(n):
         raw = inputs[i]
         digits = contract.id_digits(raw)
         if not digits:
-            outcome[i] = "missing_id"
+            outcome_list[i] = "missing_id"
             continue
-        if ts_missing[i]:
-            outcome[i] = "invalid_timestamp"
+        if ts_missing_list[i]:
+            outcome_list[i] = "invalid_timestamp"
             continue
         typed = _typed_id(raw, digits)
-        rows = id_rows.get(typed) if typed is not None else None
+        first = id_first.get(typed) if typed is not None else None
+        rows = None if first is None else id_more.get(typed, (first,))
         name = names[i]
         if rows:
             if not name:
-                resolved_pos[i], resolved_id[i] = rows[0], typed
+                resolved_pos_list[i], resolved_id[i] = rows[0], typed
                 continue
-            hit = next((p for p in rows if not roster_name(p) or match_normalized(name, roster_name(p))), None)
+            hit = None
+            for p in rows:
+                r_name = roster_name(p)
+                if not r_name or match_normalized(name, r_name):
+                    hit = p
+                    break
             if hit is not None:
-                resolved_pos[i], resolved_id[i] = hit, typed
+                resolved_pos_list[i], resolved_id[i] = hit, typed
                 continue
         core = str(typed) if typed else digits.lstrip("0") or "0"
         if name and len(core) <= longest_id + 1:  # no roster id is one keystroke from a longer number
             found: list[tuple[int, int, str]] = []
             for variant, kind in one_keystroke_variants(core).items():
-                cand_rows = id_rows.get(int(variant))
-                if not cand_rows:
+                first = id_first.get(int(variant))
+                if first is None:
                     continue
+                cand_rows = id_more.get(int(variant), (first,))
                 hit = next((p for p in cand_rows if match_normalized(name, roster_name(p))), None)
                 if hit is not None:
                     found.append((int(variant), hit, kind))
                     if len(found) > 1:
                         break
             if len(found) == 1:
-                resolved_id[i], resolved_pos[i], recovery[i] = found[0]
+                resolved_id[i], resolved_pos_list[i], recovery[i] = found[0]
                 continue
-        outcome[i] = "name_mismatch" if rows else "unknown_id"
+        outcome_list[i] = "name_mismatch" if rows else "unknown_id"
+    outcome = np.empty(n, dtype=object)
+    outcome[:] = outcome_list
+    resolved_pos = np.array(resolved_pos_list, dtype=np.int64)
 
     # --- 3-7: vectorised checks on resolved rows ---------------------------------------------------
     resolved = resolved_pos >= 0
@@ -224,7 +243,8 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
     links = _text_list(responses, "link")
     # contract.platform_of is None exactly when contract.is_valid_link is False (both read
     # contract.link_host), so one pass gives rule 6 and the platform.
-    platforms: list[str | None] = [contract.platform_of(v) if pending[i] else None for i, v in enumerate(links)]
+    platforms: list[str | None] = [contract.platform_of(v) if keep else None
+                                   for keep, v in zip(pending.tolist(), links)]
     reject(np.array([p is None for p in platforms], dtype=bool), "invalid_link")
 
     source_row = (responses["source_row"].to_numpy() if "source_row" in responses else np.arange(1, n + 1))
@@ -250,27 +270,26 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
     for col in ("provinsi", "kabupaten", "jabatan"):
         values = roster[col].astype(object).to_numpy() if col in roster else np.full(len(roster), None, dtype=object)
         picked = np.where(resolved, values[safe_pos] if len(roster) else None, None)
-        out[f"roster_{col}"] = pd.array([None if pd.isna(v) else v for v in picked], dtype="string")
+        out[f"roster_{col}"] = pd.array(np.where(pd.isna(picked), None, picked), dtype="string")
     out["outcome"] = pd.array(outcome, dtype="string")
 
     on_time = pd.array((timestamps <= batas).to_numpy(dtype=bool), dtype="boolean")
     on_time[~passing] = pd.NA
     out["on_time"] = on_time
-    out["platform"] = pd.array([platforms[i] if passing[i] else None for i in range(n)], dtype="string")
+    out["platform"] = pd.array([p if keep else None for keep, p in zip(passing.tolist(), platforms)], dtype="string")
 
     form_prov = (responses["provinsi"].astype(object).where(responses["provinsi"].notna(), None).tolist()
                  if "provinsi" in responses else [None] * n)
     form_raw = _text_list(responses, "provinsi_raw")
     roster_prov = out["roster_provinsi"].astype(object).tolist()
     warnings = []
-    for i in range(n):
+    for is_resolved, form, raw_form, listed, name in zip(resolved.tolist(), form_prov, form_raw, roster_prov, names):
         codes = []
-        if resolved[i] and form_prov[i] is not None and roster_prov[i] is not pd.NA and roster_prov[i] is not None \
-                and form_prov[i] != roster_prov[i]:
+        if is_resolved and form is not None and listed is not pd.NA and listed is not None and form != listed:
             codes.append("province_mismatch")
-        if form_prov[i] is None and form_raw[i] is not None and str(form_raw[i]).strip():
+        if form is None and raw_form is not None and str(raw_form).strip():
             codes.append("province_unrecognised")
-        if resolved[i] and not names[i]:
+        if is_resolved and not name:
             codes.append("name_missing")
         warnings.append(";".join(codes))
     out["warnings"] = pd.array(warnings, dtype="string")
