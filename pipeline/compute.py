@@ -209,7 +209,7 @@ def village_media_coverage(media: pd.DataFrame) -> pd.DataFrame:
     usable["konvensional"] = usable["media_konvensional"].astype("string").str.strip().str.lower().eq("ya").fillna(False)
     cols = {"konvensional": "konvensional"}
     for m in contract.VILLAGE_MEDIA_MEDIA:
-        usable[m + "_ada"] = [contract.contact_present(m, v) for v in usable[m]] if m in usable else False
+        usable[m + "_ada"] = contract.contact_present_many(m, usable[m]) if m in usable else False
         cols[m] = m + "_ada"
     g = usable.groupby("provinsi", sort=True)
     out = pd.DataFrame({"desa": g.size()})

@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 # --- Provinces -------------------------------------------------------------------------------
@@ -194,10 +195,18 @@ def contact_present(channel: str, value: object) -> bool:
     raise ValueError(f"unknown channel {channel!r}")
 
 
+def contact_present_many(channel: str, values: pd.Series) -> np.ndarray:
+    """`contact_present` for every value (a boolean array); each distinct value is decided once
+    and missing ones are False without a call (most contact cells are empty)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    decided = np.array([contact_present(channel, v) for v in uniques] + [False], dtype=bool)
+    return decided[codes]  # code -1 (missing) picks the trailing False
+
+
 def contact_matrix(roster: pd.DataFrame) -> pd.DataFrame:
     """Boolean frame (same index as `roster`), one column per channel: contact present."""
     return pd.DataFrame(
-        {ch: [contact_present(ch, v) for v in roster[ch]] if ch in roster else False for ch in CHANNELS},
+        {ch: contact_present_many(ch, roster[ch]) if ch in roster else False for ch in CHANNELS},
         index=roster.index,
     )
 

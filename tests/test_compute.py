@@ -105,3 +105,15 @@ def test_resigned_responders_counts_only_resigned_not_eligible_rows_per_province
     })
     out = compute.resigned_responders(checked).set_index("provinsi")["rows"]
     assert out.to_dict() == {"Aceh": 1, "Bali": 1}
+
+
+def test_contact_present_many_agrees_with_contact_present_value_by_value():
+    from pipeline import contract
+
+    values = pd.Series(["a@b.co", "a@b.co", None, float("nan"), pd.NA, "-", " tidak ada ", "0812 3456 7890",
+                        "+62 812-3456-7890", "12345", "https://desa.id", "desa", "Pemdes X", "Pemdes X", ""],
+                       dtype=object)
+    for channel in contract.CHANNELS:
+        expected = [contract.contact_present(channel, v) for v in values]
+        assert contract.contact_present_many(channel, values).tolist() == expected, channel
+    assert contract.contact_present_many("email", pd.Series([], dtype=object)).tolist() == []
