@@ -274,9 +274,17 @@ def _host_from_urlsplit(text: str) -> str | None:
         host = parts.hostname
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not host or "." not in host:
+    if parts.scheme.lower() not in ("http", "https") or not host:
         return None
-    return host.lower().rstrip(".")
+    return _named_host(host)
+
+
+def _named_host(host: str) -> str | None:
+    """A host as rule 6 counts it: lower-case, a trailing root dot dropped, and at least two
+    non-empty labels ("fb", ".", "a." and "a..b" are no host)."""
+    host = host.lower().rstrip(".")
+    labels = host.split(".")
+    return host if len(labels) >= 2 and all(labels) else None
 
 
 def link_host(link: object) -> str | None:
@@ -289,8 +297,7 @@ def link_host(link: object) -> str | None:
     plain = _PLAIN_LINK.match(text)
     if plain is None:
         return _host_from_urlsplit(text)
-    host = plain[1].lower()
-    return host.rstrip(".") if "." in host else None
+    return _named_host(plain[1])
 
 
 def is_valid_link(link: object) -> bool:

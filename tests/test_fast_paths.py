@@ -1,6 +1,6 @@
 """The fast paths of link/id parsing, name normalisation and timestamp reading agree with the
 slow definitions they shortcut, on tricky inputs (each reference below is the code the fast
-path replaced, kept here verbatim)."""
+path replaced, kept here verbatim; the link host rule since asks for two non-empty labels)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,10 @@ def reference_link_host(link: object) -> str | None:
         host = parts.hostname
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not host or "." not in host:
+    if parts.scheme.lower() not in ("http", "https") or not host:
         return None
-    return host.lower().rstrip(".")
+    host = host.lower().rstrip(".")  # at least two non-empty labels
+    return host if len(host.split(".")) >= 2 and all(host.split(".")) else None
 
 
 def reference_platform(link: object) -> str | None:

@@ -194,7 +194,8 @@ def test_before_start_and_on_time_boundary():
     assert str(out["on_time"].dtype) == "boolean"
 
 
-@pytest.mark.parametrize("link", ["", "facebook.com/post/1", "ftp://x.com/a", "https://", "http:// x.com", None])
+@pytest.mark.parametrize("link", ["", "facebook.com/post/1", "ftp://x.com/a", "https://", "http:// x.com", None,
+                                  "https://./", "https://.../x", "https://a./", "https://a..b/", "https://fb"])
 def test_invalid_link(link):
     out = run(responses({"id": "1234", "nama": "Siti Aminah", "link": link}), BASE_ROSTER)
     assert out["outcome"].tolist() == ["invalid_link"]
