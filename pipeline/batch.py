@@ -132,7 +132,9 @@ def _render_job(job: Job) -> dict:
     info = render_report(job.template, job.out_dir, job.parameters, title=job.title,
                          header_left=job.header_left, header_right=job.header_right,
                          kernel=_worker_kernel(), record_path=f"{job.name}/report.ipynb")
-    return {"name": job.name, "pages": info.get("pages"), "seconds": round(time.perf_counter() - t, 2)}
+    steps = info.get("seconds", {})
+    return {"name": job.name, "pages": info.get("pages"), "seconds": round(time.perf_counter() - t, 2),
+            "steps": {k: round(steps[k], 2) for k in ("execute", "html", "pdf") if k in steps}}
 
 
 @contextmanager
@@ -231,7 +233,10 @@ def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, fin
             try:
                 rec = fut.result()
                 result.rendered.append(rec)
-                log(f"[{done:>2}/{total}] {job.name:<28} ok   {rec['seconds']:5.1f} s, {rec['pages']} halaman")
+                steps = rec["steps"]
+                log(f"[{done:>2}/{total}] {job.name:<28} ok   {rec['seconds']:5.1f} s, {rec['pages']} halaman "
+                    f"(notebook {steps.get('execute', 0):.1f} s, HTML {steps.get('html', 0):.1f} s, "
+                    f"PDF {steps.get('pdf', 0):.1f} s)")
             except Exception as exc:  # one failing report never stops the others
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 result.failed.append({"name": job.name, "error": msg})
