@@ -19,6 +19,8 @@ NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national.ipynb"
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 KERNEL_NAME = os.environ.get("ABSENSI_KERNEL", "python3")
+# Report kernels keep no IPython history: nothing is written to ~/.ipython for every cell run.
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
 # Number of reports rendered in parallel (the machine has 2 cores).
 WORKERS = int(os.environ.get("ABSENSI_WORKERS", str(min(2, os.cpu_count() or 1))))
 # Reuse one warm kernel per worker for the report notebooks (pipeline/workers.py); 0 starts a

@@ -106,7 +106,8 @@ def execute_notebook(
                 kernel.session(Path(cwd).resolve() if cwd is not None else output.parent.resolve())
                 engine = {"engine_name": "warm", "warm_kernel": kernel}
             else:
-                engine = {"cwd": str(cwd) if cwd is not None else None}
+                engine = {"cwd": str(cwd) if cwd is not None else None,
+                          "extra_arguments": list(config.KERNEL_ARGUMENTS)}
             nb = papermill.execute_notebook(
                 str(template),
                 str(tmp),

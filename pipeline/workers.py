@@ -68,7 +68,7 @@ class WarmKernel:
             # IPC sockets in a private folder: no TCP ports, and no clash between workers.
             self._sockets = tempfile.mkdtemp(prefix="absensi-kernel-")
             self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=f"{self._sockets}/k")
-            self.km.start_kernel()
+            self.km.start_kernel(extra_arguments=list(config.KERNEL_ARGUMENTS))
         except NoSuchKernel as exc:
             raise ReportError(f"kernel {self.kernel_name!r} is not installed: {exc}") from None
         self.kc = self.km.client()

@@ -286,6 +286,28 @@ def test_failing_notebook_raises_report_error_naming_the_cell(tmp_path):
     assert info.value.exit_code == 4
 
 
+@pytest.mark.slow
+def test_report_kernels_keep_no_ipython_history(tmp_path):
+    """Fresh and warm report kernels write nothing to ~/.ipython for the cells they run."""
+    from pipeline.workers import WarmKernel
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print('history', get_ipython().history_manager.enabled)")]
+    template = tmp_path / "history.ipynb"
+    nbformat.write(nb, template)
+
+    def printed(result) -> str:
+        return "".join(o.get("text", "") for c in result.cells for o in c.get("outputs", []))
+
+    assert printed(render.execute_notebook(template, tmp_path / "fresh.ipynb", {})).strip() == "history False"
+    kernel = WarmKernel(preload="").start()
+    try:
+        warm = render.execute_notebook(template, tmp_path / "warm.ipynb", {}, kernel=kernel, cwd=tmp_path)
+    finally:
+        kernel.shutdown()
+    assert printed(warm).strip() == "history False"
+
+
 def test_missing_template_is_a_report_error(tmp_path):
     with pytest.raises(ReportError, match="not found"):
         render.execute_notebook(tmp_path / "nope.ipynb", tmp_path / "o.ipynb", {})
