@@ -436,7 +436,10 @@ def render_report(
         seconds["html"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        pages = html_to_pdf(html, paths["pdf"], base_url=out_dir)
+        # No base URL: a report embeds its images and styles, and a relative link (the national
+        # report's "../validation/index.html") stays relative in the PDF instead of becoming a
+        # file:// URI of the staging folder, which would not exist once published.
+        pages = html_to_pdf(html, paths["pdf"])
         seconds["pdf"] = time.perf_counter() - t
 
     seconds["total"] = time.perf_counter() - start

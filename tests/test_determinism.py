@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,13 +14,6 @@ from pipeline.audit import first_difference, notebook_text_outputs, sanitize_rul
 from conftest import run_cli
 
 pytestmark = pytest.mark.slow
-
-# The one documented difference between two renders' HTML: papermill gives the cell it injects
-# (tagged injected-parameters, no output) a random id, which nbconvert writes as the cell's
-# id="cell-id=…" attribute. It carries no figure; it can go once pipeline/render.py gives that
-# cell a fixed id.
-INJECTED_CELL_ID = re.compile(r'(celltag_injected-parameters" id="cell-id=)[0-9a-f-]+(")')
-
 
 @pytest.fixture(scope="module")
 def second_render(rendered, small_sample, tmp_path_factory) -> Path:
@@ -46,10 +38,9 @@ def _files(root: Path, pattern: str) -> dict[str, Path]:
 NOT_BYTE_IDENTICAL = {
     "manifest.json": "records the command (with --out), generated_at and generation_seconds",
     "*.ipynb": "papermill metadata (start/end times, durations); outputs compared below",
-    "*/report.html": "the injected cell's random id only; compared below",
-    "*/report.pdf": "fontTools stamps each embedded font subset with the wall clock (unless SOURCE_DATE_EPOCH "
-                    "is set) and the PDF keeps the injected cell's id as an anchor",
 }
+# HTML and PDF are compared byte for byte too: render.py gives papermill's injected cell a fixed
+# id and sets SOURCE_DATE_EPOCH, so fontTools stamps no wall-clock time in the embedded fonts.
 
 
 def test_tables_and_every_other_published_file_are_byte_identical(rendered, second_render):
@@ -58,7 +49,8 @@ def test_tables_and_every_other_published_file_are_byte_identical(rendered, seco
     assert len(_files(rendered[1], "tables/*.csv")) >= 7
     exempt = lambda rel: any(Path(rel).match(pattern) for pattern in NOT_BYTE_IDENTICAL)  # noqa: E731
     compared = [rel for rel in first if not exempt(rel)]
-    assert {"task.json", "index.html", "validation/index.html", "tables/participation_province.csv"} <= set(compared)
+    assert {"task.json", "index.html", "validation/index.html", "tables/participation_province.csv",
+            "national/report.html", "national/report.pdf"} <= set(compared)
     differ = [rel for rel in compared if first[rel].read_bytes() != second[rel].read_bytes()]
     assert differ == [], f"differ between two renders of the same inputs: {differ}"
 
@@ -92,8 +84,7 @@ def test_report_html_is_identical(rendered, second_render):
     assert sorted(first) == sorted(second) and len(first) >= 3
     differ = []
     for rel in first:
-        a = INJECTED_CELL_ID.sub(r"\1X\2", first[rel].read_text(encoding="utf-8"))
-        b = INJECTED_CELL_ID.sub(r"\1X\2", second[rel].read_text(encoding="utf-8"))
+        a, b = first[rel].read_text(encoding="utf-8"), second[rel].read_text(encoding="utf-8")
         if a != b:
             i = next(k for k, (x, y) in enumerate(zip(a, b)) if x != y) if a[:len(b)] != b[:len(a)] else min(len(a), len(b))
             differ.append(f"{rel} at char {i}: {a[max(0, i - 80):i + 80]!r} vs {b[max(0, i - 80):i + 80]!r}")

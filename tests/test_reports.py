@@ -244,6 +244,22 @@ def test_no_phone_number_or_email_in_any_html_or_pdf(rendered, small_sample):
         assert not any(p in digits for p in phones if len(p) >= 11), path
 
 
+def test_pdf_links_are_web_links_or_relative_never_local_paths(rendered):
+    """A PDF is read away from the machine that made it: no file:// link, no staging folder."""
+    _, task_dir = rendered
+    uris = []
+    for pdf in sorted(task_dir.rglob("report.pdf")):
+        for page in PdfReader(pdf).pages:
+            for annot in page.get("/Annots") or []:
+                uri = annot.get_object().get("/A", {}).get("/URI")
+                if uri is not None:
+                    uris.append((pdf.parent.name, str(uri)))
+    assert ("national", "../validation/index.html") in uris
+    bad = [(name, uri) for name, uri in uris if not re.match(r"(https?://|mailto:|\.\./|[\w-]+\.html)", uri)
+           or ".staging" in uri or str(task_dir.parent) in uri]
+    assert bad == []
+
+
 @pytest.mark.parametrize("provinsi", PROVINCES)
 def test_province_report_names_only_its_own_tpp(rendered, small_sample, provinsi):
     _, task_dir = rendered
