@@ -106,8 +106,11 @@ def execute_notebook(
                 kernel.session(Path(cwd).resolve() if cwd is not None else output.parent.resolve())
                 engine = {"engine_name": "warm", "warm_kernel": kernel}
             else:
+                # The kernel is stopped at once when the last cell has finished: every output and
+                # file it wrote is complete by then, and a graceful shutdown sometimes waited ~3 s
+                # for the process to exit (the task notebook is on the batch's critical path).
                 engine = {"cwd": str(cwd) if cwd is not None else None,
-                          "extra_arguments": list(config.KERNEL_ARGUMENTS)}
+                          "extra_arguments": list(config.KERNEL_ARGUMENTS), "shutdown_kernel": "immediate"}
             nb = papermill.execute_notebook(
                 str(template),
                 str(tmp),

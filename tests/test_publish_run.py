@@ -52,6 +52,18 @@ def test_swap_in_replaces_the_whole_folder(tmp_path):
     assert not staging.exists()  # the previous outputs went away with it
 
 
+def test_files_are_fsynced_one_by_one_except_in_staging_which_swap_in_syncs_once(tmp_path, monkeypatch):
+    synced, global_syncs = [], []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")))
+    monkeypatch.setattr(os, "sync", lambda: global_syncs.append(1))
+    publish.atomic_write_text(tmp_path / "out" / "a.txt", "a")
+    staging = publish.new_staging(tmp_path, "t1")
+    publish.atomic_write_text(staging / "tables" / "b.csv", "b")
+    assert len(synced) == 1 and Path(synced[0]).parent == tmp_path / "out" and global_syncs == []
+    publish.swap_in(staging, tmp_path / "t1")
+    assert global_syncs == [1] and (tmp_path / "t1" / "tables" / "b.csv").read_text() == "b"
+
+
 def test_swap_in_without_a_previous_folder(tmp_path):
     staging = _folder(tmp_path / ".staging" / "task.1", "new")
     publish.swap_in(staging, tmp_path / "task")
