@@ -236,6 +236,10 @@ def latest_task(data: Path) -> str:
     return max(rows, key=lambda r: (r["mulai"], r["task_id"]))["task_id"]
 
 
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def machine() -> str:
     def git(*args: str) -> str:
         p = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
@@ -244,12 +248,11 @@ def machine() -> str:
     dirty = git("status", "--porcelain", "--", "pipeline", "notebooks", "bench")
     cores = os.cpu_count()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"machine: {cores} cores ({usable} usable), {psutil.virtual_memory().total / GIB:.1f} GiB RAM, "
             f"{platform.platform()}\npython:  {platform.python_version()} ({PY})\n"
             f"commit:  {git('rev-parse', '--short', 'HEAD')} {git('log', '-1', '--format=%s')}"
             f"{' (+ uncommitted changes in pipeline/, notebooks/ or bench/)' if dirty else ''}\n"
-            f"load average at start: {load}" + busy_warning())
+            f"load average at start: {load_average()}" + busy_warning())
 
 
 def busy_warning() -> str:
@@ -415,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.insert(0, row)
 
         results = print_table(rows, steps)
-        print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}{busy_warning()}{tree_changed_note(start_hash)}\n"
+        print(f"\nload average at end: {load_average()}{busy_warning()}{tree_changed_note(start_hash)}\n"
               f"bench total {time.perf_counter() - t_all:.0f} s"
               + (f"; outputs and the log of the project runs in {work}" if args.work else ""))
         if args.json:

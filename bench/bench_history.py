@@ -39,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench_batch import (GIB, MIB, PY, Measure, TreeMeter, busy_warning, code_env, code_hash, machine, prepare_code,
-                         tree_changed_note)
+from bench_batch import (GIB, MIB, PY, Measure, TreeMeter, busy_warning, code_env, code_hash, load_average, machine,
+                         prepare_code, tree_changed_note)
 
 SEED = 20251110
 LAST_START = pd.Timestamp("2025-11-10 08:00")  # task N starts here; task i a week per step earlier
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nacceptance (issue 6; the targets are for --tasks 500 --rows 25000)")
         print(f"  new task on a {args.tasks}-task history under 15 s: {m.wall:.1f} s {'ok' if m.wall < 15 else 'NOT MET'}")
         print(f"  ... and under 4 GiB: {m.peak_rss / GIB:.2f} GiB {'ok' if m.peak_rss < 4 * GIB else 'NOT MET'}")
-        print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}{busy_warning()}{tree_changed_note(start_hash)}"
+        print(f"\nload average at end: {load_average()}{busy_warning()}{tree_changed_note(start_hash)}"
               + (f"\ndata, outputs and stage.log kept in {work}" if args.keep else ""))
         if args.json:
             args.json.write_text(json.dumps({

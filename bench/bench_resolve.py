@@ -14,16 +14,13 @@ process resolving task after task would). A last line times one pass over all ta
 schedule order with the caches carried from task to task, which is what `stage.run_task`
 with a cold history store does.
 
-Runs the working tree's `pipeline/` in this process (`git describe` aside, no subprocesses) and
+Runs the working tree's `pipeline/` in this process (only `git`, for the header, runs as a subprocess) and
 writes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,18 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def load_average() -> str:
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def commit() -> str:
-    try:
-        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
-                             text=True, timeout=10)
-        return out.stdout.strip() or "?"
-    except (OSError, subprocess.SubprocessError):
-        return "?"
+from bench_batch import busy_warning, load_average, machine  # noqa: E402
 
 
 def clear_caches(modules) -> None:
@@ -82,9 +68,7 @@ def main() -> None:
 
     modules = (contract, names, load, resolve)
     reset = (lambda: None) if args.keep_caches else (lambda: clear_caches(modules))
-    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, pandas {pd.__version__}, "
-          f"commit {commit()}")
-    print(f"load average at start: {load_average()}")
+    print(machine())  # cores, memory, Python, commit, load average at start
     data = args.data
     tasks = load.load_tasks(data)
     t = time.perf_counter()
@@ -117,7 +101,7 @@ def main() -> None:
         resolve.resolve_responses(load.load_responses(data, task), roster, task)
     print(f"\none pass over {len(chosen)} tasks, caches carried over: {time.process_time() - c:.3f} s CPU, "
           f"{time.perf_counter() - t:.3f} s wall")
-    print(f"load average at end: {load_average()}")
+    print(f"load average at end: {load_average()}{busy_warning()}")
 
 
 if __name__ == "__main__":
