@@ -149,22 +149,21 @@ def test_history_key_changes_with_the_roster_people_not_with_contacts(small_samp
     store = tmp_path / "store"
     stage.run_task(data, None, out_root=tmp_path / "a", history_dir=store, log=lambda *_: None)
     roster = data / "roster.csv"
-    lines = roster.read_text(encoding="utf-8").splitlines(keepends=True)
-    header = [h.strip().lower() for h in lines[0].split(",")]
+
+    def set_cell(line: int, column: str, value: str) -> None:
+        """Overwrite one cell of the roster CSV (line 1 is the first TPP)."""
+        lines = roster.read_text(encoding="utf-8").splitlines(keepends=True)
+        row = lines[line].split(",")
+        row[[h.strip().lower() for h in lines[0].split(",")].index(column)] = value
+        lines[line] = ",".join(row)
+        roster.write_text("".join(lines), encoding="utf-8")
+
     # a contact edit: every earlier task still comes from the store
-    email = header.index("email")
-    row = lines[1].split(",")
-    row[email] = "baru@contoh.id"
-    lines[1] = ",".join(row)
-    roster.write_text("".join(lines), encoding="utf-8")
+    set_cell(1, "email", "baru@contoh.id")
     contact = stage.run_task(data, None, out_root=tmp_path / "b", history_dir=store, log=lambda *_: None)
     assert contact.history["computed"] == 0
     # a resignation: the people changed, every earlier task is resolved again
-    status = header.index("status")
-    row = lines[2].split(",")
-    row[status] = "Resign"
-    lines[2] = ",".join(row)
-    roster.write_text("".join(lines), encoding="utf-8")
+    set_cell(2, "status", "Resign")
     resigned = stage.run_task(data, None, out_root=tmp_path / "c", history_dir=store, log=lambda *_: None)
     assert resigned.history["cached"] == 0 and resigned.history["computed"] == resigned.history["tasks"] - 1
 
