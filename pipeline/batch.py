@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -9,7 +10,7 @@ import shlex
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,17 +110,13 @@ def _warm_up() -> int:
 
     One worker warms up at a time, so the task notebook (which every report waits for) keeps a
     core to itself on a two-core machine; both are warm long before it ends."""
-    import contextlib
-
-    with _WARM_UP_LOCK if _WARM_UP_LOCK is not None else contextlib.nullcontext():
+    with _WARM_UP_LOCK if _WARM_UP_LOCK is not None else nullcontext():
         import weasyprint  # noqa: F401
 
         from .render import _get_exporter
 
         _get_exporter()
         _worker_kernel()
-    import gc
-
     gc.freeze()  # the imported modules live as long as the worker: later collections skip them
     return os.getpid()
 

@@ -207,13 +207,14 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     suites = [roster_res]
     checked = None
     loaded: dict[str, pd.DataFrame] = {}
-    for prior in schedule.itertuples(index=False):  # 1. every input's hash and history key
-        prior_s = pd.Series(prior._asdict())
-        current = prior.task_id == task_id
-        role = "responses" if current else f"history:{prior.task_id}"
+    priors = [pd.Series(prior._asdict()) for prior in schedule.itertuples(index=False)]
+    for prior_s in priors:  # 1. every input's hash and history key
+        prior_tid = prior_s["task_id"]
+        current = prior_tid == task_id
+        role = "responses" if current else f"history:{prior_tid}"
         source = load.response_source(data_dir, prior_s)
         if isinstance(source, str) or current:  # a URL is fetched to know its hash
-            responses = loaded[prior.task_id] = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
+            responses = loaded[prior_tid] = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
             record = _input_record(responses, data_dir, role)
             if not current:
                 record["rows"] = None  # as for a file: the same task.json whether or not the store had it
@@ -221,15 +222,15 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
             record = {"role": role, "path": _relative(source, data_dir), "sha256": sha256_file(source),
                       "rows": None, "url": None}
         result.inputs.append(record)
-        history_keys[prior.task_id] = task_key(record["sha256"], prior_s, roster_fp, code_fp)
+        history_keys[prior_tid] = task_key(record["sha256"], prior_s, roster_fp, code_fp)
     stored = store.get_many([k for tid, k in history_keys.items() if tid != task_id])  # 2. earlier tasks stored
-    for prior in schedule.itertuples(index=False):  # 3. the others computed (and stored)
-        prior_s = pd.Series(prior._asdict())
-        current = prior.task_id == task_id
-        key = history_keys[prior.task_id]
+    for prior_s in priors:  # 3. the others computed (and stored)
+        prior_tid = prior_s["task_id"]
+        current = prior_tid == task_id
+        key = history_keys[prior_tid]
         entry = stored.get(key)
         if entry is None:
-            responses = loaded.pop(prior.task_id, None)
+            responses = loaded.pop(prior_tid, None)
             if responses is None:
                 responses = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
             if current:
@@ -241,8 +242,8 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
             counted = compute.counted_rows(task_checked)
             entry = Entry(counted, *compute.task_trend(roster, prior_s, counted))
             store.put(key, entry)
-        counted_by_task[prior.task_id] = entry.counted  # None for a stored task: read when a streak needs it
-        trend_by_task[prior.task_id] = (entry.trend_province, entry.trend_national)
+        counted_by_task[prior_tid] = entry.counted  # None for a stored task: read when a streak needs it
+        trend_by_task[prior_tid] = (entry.trend_province, entry.trend_national)
 
     def counted_ids(tid: str) -> np.ndarray:
         rows = counted_by_task.get(tid)

@@ -11,6 +11,7 @@ task, never in a report notebook.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import logging
@@ -67,8 +68,6 @@ def _context():
         _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         # Importing GX leaves about a million objects that live as long as the process; frozen,
         # the cyclic collector stops rescanning them during the task (~8% of a task stage).
-        import gc
-
         gc.freeze()
     return _CONTEXT
 
