@@ -25,8 +25,9 @@ STAGE_SNIPPET = """
 import time, sys
 t0 = time.perf_counter()
 from pathlib import Path
-from pipeline import load, validate
-from pipeline.resolve import resolve_responses
+from pipeline.inputs import load
+from pipeline.rules import validate
+from pipeline.rules.resolve import resolve_responses
 data = Path(sys.argv[1])
 tasks = load.load_tasks(data)
 task = tasks.iloc[-1]

@@ -8,7 +8,7 @@ Loads the roster once (`load.load_roster` + `validate.validate_roster`, not in t
 then for each task of the schedule times `load.load_responses` and `resolve.resolve_responses`
 separately: best of `--runs` runs each, process CPU time (`time.process_time`) and wall time.
 Before every timed run the pipeline's in-process memo caches (every `functools` cache defined
-in pipeline.contract, names, load and resolve, e.g. the name normalisation cache) are emptied,
+in pipeline.rules.contract, names, load and resolve, e.g. the name normalisation cache) are emptied,
 so each figure is what one task costs on its own (`--keep-caches` leaves them warm, as a
 process resolving task after task would). A last line times one pass over all tasks in
 schedule order with the caches carried from task to task, which is what `stage.run_task`
@@ -64,7 +64,8 @@ def main() -> None:
 
     import pandas as pd
 
-    from pipeline import contract, load, names, resolve, validate
+    from pipeline.rules import contract, names, resolve, validate
+    from pipeline.inputs import load
 
     modules = (contract, names, load, resolve)
     reset = (lambda: None) if args.keep_caches else (lambda: clear_caches(modules))

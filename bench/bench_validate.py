@@ -59,8 +59,9 @@ def step(name):
 
 from pathlib import Path
 import pandas
-from pipeline import load, validate
-from pipeline.resolve import resolve_responses
+from pipeline.inputs import load
+from pipeline.rules import validate
+from pipeline.rules.resolve import resolve_responses
 step("import pandas + pipeline")
 import great_expectations
 step("import Great Expectations")
@@ -111,7 +112,7 @@ def roster_to_xlsx(csv_path: Path, xlsx_path: Path) -> int:
 
 
 def build(data: Path) -> str:
-    from pipeline.sample import LATEST_TASK_ID, generate_sample
+    from pipeline.runs.sample import LATEST_TASK_ID, generate_sample
 
     if not (data / "roster.xlsx").exists():
         generate_sample(data, scale=SCALE)

@@ -2,7 +2,7 @@
 
 import sys
 
-from .cli import main
+from pipeline.runs.cli import main
 
 if __name__ == "__main__":  # not when a spawned worker process imports it
     sys.exit(main())

@@ -11,7 +11,7 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DATA_DIR = PROJECT_ROOT / "data"
 SAMPLE_DATA_DIR = DATA_DIR / "sample"
 REPORTS_DIR = PROJECT_ROOT / "reports"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "reports" / "templates"
 
 TASK_NOTEBOOK = NOTEBOOKS_DIR / "task.ipynb"
 PROVINCE_NOTEBOOK = NOTEBOOKS_DIR / "province.ipynb"
@@ -23,7 +23,7 @@ KERNEL_NAME = os.environ.get("ABSENSI_KERNEL", "python3")
 KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
 # Number of reports rendered in parallel (the machine has 2 cores).
 WORKERS = int(os.environ.get("ABSENSI_WORKERS", str(min(2, os.cpu_count() or 1))))
-# Reuse one warm kernel per worker for the report notebooks (pipeline/workers.py); 0 starts a
+# Reuse one warm kernel per worker for the report notebooks (pipeline/reports/workers.py); 0 starts a
 # new kernel for every notebook (slower, same outputs: `make audit` checks that).
 WARM_KERNELS = os.environ.get("ABSENSI_WARM_KERNELS", "1") != "0"
 # How many of the latest tasks the trend sections and the "silent in every one" list look at.
@@ -41,7 +41,7 @@ XLSX_RATIO_MIN_BYTES = 1024 * 1024
 DOWNLOAD_TIMEOUT_S = 30
 
 
-# Earlier tasks' results, kept by content hash under the output folder (pipeline/history.py).
+# Earlier tasks' results, kept by content hash under the output folder (pipeline/figures/history.py).
 HISTORY_DIRNAME = ".history"
 
 

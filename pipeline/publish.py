@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ReportError
+from pipeline.errors import ReportError
 
 # mkstemp creates 0600 files; published files get the usual mode (0666 minus the umask).
 _UMASK = os.umask(0o022)

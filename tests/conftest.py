@@ -14,7 +14,7 @@ SMALL_SCALE = 0.03
 
 @pytest.fixture(scope="session")
 def small_sample(tmp_path_factory) -> Path:
-    from pipeline.sample import generate_sample
+    from pipeline.runs.sample import generate_sample
 
     return generate_sample(tmp_path_factory.mktemp("sample") / "data", scale=SMALL_SCALE)
 

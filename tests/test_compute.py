@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import compute
+from pipeline.figures import compute
 
 
 def roster(rows):
@@ -108,7 +108,7 @@ def test_resigned_responders_counts_only_resigned_not_eligible_rows_per_province
 
 
 def test_contact_present_many_agrees_with_contact_present_value_by_value():
-    from pipeline import contract
+    from pipeline.rules import contract
 
     values = pd.Series(["a@b.co", "a@b.co", None, float("nan"), pd.NA, "-", " tidak ada ", "0812 3456 7890",
                         "+62 812-3456-7890", "12345", "https://desa.id", "desa", "Pemdes X", "Pemdes X", ""],

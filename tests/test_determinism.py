@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import fmt
-from pipeline.audit import first_difference, notebook_text_outputs, sanitize_rules
+from pipeline.reports import fmt
+from pipeline.runs.audit import first_difference, notebook_text_outputs, sanitize_rules
 
 from conftest import run_cli
 

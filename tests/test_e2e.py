@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from pipeline import contract
-from pipeline.sample import LATEST_TASK_ID, SAMPLE_PROVINCES
+from pipeline.rules import contract
+from pipeline.runs.sample import LATEST_TASK_ID, SAMPLE_PROVINCES
 
 from conftest import ROOT, run_cli
 

@@ -1,4 +1,4 @@
-"""Tests for pipeline.eligibility: quarantine, scope, resign and join day boundaries."""
+"""Tests for pipeline.rules.eligibility: quarantine, scope, resign and join day boundaries."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipeline.eligibility import eligible_mask, ineligible_reason, start_day
+from pipeline.rules.eligibility import eligible_mask, ineligible_reason, start_day
 
 D = dt.date
 

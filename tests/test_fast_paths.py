@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import contract, load, names
+from pipeline.rules import contract, names
+from pipeline.inputs import load
 from pipeline.errors import InputError
 
 # --- links ----------------------------------------------------------------------------------------

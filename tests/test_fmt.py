@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import fmt
+from pipeline.reports import fmt
 
 NA_VALUES = [None, pd.NA, np.nan, float("nan"), pd.NaT]
 

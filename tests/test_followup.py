@@ -10,7 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline import config, followup, load
+from pipeline import config
+from pipeline.reports import followup
+from pipeline.inputs import load
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/x","klik")'
 FORMULA_START = ("=", "+", "-", "@")

@@ -23,10 +23,13 @@ import pandas as pd
 import pytest
 
 from hostile import generate
-from pipeline import cli, config, load, validate
-from pipeline.eligibility import eligible_mask
+from pipeline.runs import cli
+from pipeline import config
+from pipeline.inputs import load
+from pipeline.rules import validate
+from pipeline.rules.eligibility import eligible_mask
 from pipeline.errors import InputError
-from pipeline.resolve import resolve_responses
+from pipeline.rules.resolve import resolve_responses
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 TASK = "t-hostile"
@@ -214,8 +217,9 @@ def test_xlsx_unpacked_size_limit(data, monkeypatch):
 _MEASURE = """
 import json, sys, time
 from pathlib import Path
-from pipeline import load, contract
-from pipeline.eligibility import eligible_mask
+from pipeline.inputs import load
+from pipeline.rules import contract
+from pipeline.rules.eligibility import eligible_mask
 from pipeline.errors import InputError
 t = time.perf_counter()
 try:

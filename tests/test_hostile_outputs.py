@@ -216,7 +216,7 @@ def test_followup_workbook_neutralises_formulas(hostile_run):
 def test_index_lists_failures_as_text(hostile_run):
     import json
 
-    from pipeline.index import index_page
+    from pipeline.reports.index import index_page
 
     info = json.loads((hostile_run / "task.json").read_text(encoding="utf-8"))
     error = "ValueError: <img src=x onerror=alert(1)> javascript:alert(2)"

@@ -1,4 +1,4 @@
-"""Tests for pipeline.load: real small CSV/XLSX/YAML inputs written in tmp_path."""
+"""Tests for pipeline.inputs.load: real small CSV/XLSX/YAML inputs written in tmp_path."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline import config, contract, load
+from pipeline import config
+from pipeline.rules import contract
+from pipeline.inputs import load
 from pipeline.errors import InputError
 
 ROSTER_HEADER = "Nomor Absen,Nama,Jabatan,Provinsi,Kabupaten\n"

@@ -1,11 +1,11 @@
-"""Tests for pipeline.names: name normalisation and same-person matching."""
+"""Tests for pipeline.rules.names: name normalisation and same-person matching."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from pipeline.names import match_normalized, names_match, normalize_name
+from pipeline.rules.names import match_normalized, names_match, normalize_name
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import compute, publish, stage
-from pipeline.history import Entry, HistoryStore
+from pipeline.figures import compute
+from pipeline import publish
+from pipeline.runs import stage
+from pipeline.figures.history import Entry, HistoryStore
 
 from conftest import ROOT, run_cli
 
@@ -248,7 +250,7 @@ def test_killed_render_leaves_previous_outputs_and_the_next_run_recovers(rendere
 
 def test_one_failing_report_does_not_stop_the_others(small_sample, tmp_path, monkeypatch):
     """A report that fails is listed (index, manifest, error) after the others are published."""
-    from pipeline import batch
+    from pipeline.runs import batch
     from pipeline.errors import ReportError
 
     failing = ROOT / "tests" / "fixtures" / "notebooks" / "failing.ipynb"

@@ -2,8 +2,8 @@
 
 Written from ../shared/data-contract.md alone and deliberately simple: the csv module and
 openpyxl read the files, plain loops and dicts apply the rules, rapidfuzz only gives an edit
-distance. Nothing here calls pipeline.load, resolve, eligibility, names or compute: the
-pipeline is only asked to publish its tables (`pipeline.stage.run_task`) for the small sample.
+distance. Nothing here calls pipeline.inputs.load, resolve, eligibility, names or compute: the
+pipeline is only asked to publish its tables (`pipeline.runs.stage.run_task`) for the small sample.
 
 Every published outcome, resolved nomor absen, timestamp and on-time flag, every per-province,
 per-kabupaten and per-jabatan count, every non-responder and streak, and the roster quarantine
@@ -26,7 +26,7 @@ import openpyxl
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.stage import run_task
+from pipeline.runs.stage import run_task
 
 LATEST = "2025-11-10-hari-pahlawan"  # national, day-first with dotted times, decided by the window
 PROVINCIAL = "2025-10-19-hut-sulsel"  # one province, XLSX with date cells, Asia/Makassar

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from pipeline import render
+from pipeline.reports import render
 from pipeline.errors import ReportError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -289,7 +289,7 @@ def test_failing_notebook_raises_report_error_naming_the_cell(tmp_path):
 @pytest.mark.slow
 def test_report_kernels_keep_no_ipython_history(tmp_path):
     """Fresh and warm report kernels write nothing to ~/.ipython for the cells they run."""
-    from pipeline.workers import WarmKernel
+    from pipeline.reports.workers import WarmKernel
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("print('history', get_ipython().history_manager.enabled)")]
@@ -393,7 +393,7 @@ def test_report_tables_keep_header_words_whole_and_long_text_inside_the_page():
     name wraps inside its own column; nothing runs past the right margin."""
     import pandas as pd
 
-    from pipeline import present
+    from pipeline.reports import present
 
     frame = pd.DataFrame({"rank": [1, 2], "provinsi": ["Kepulauan Bangka Belitung", "x" * 10_000],
                           "eligible": [28112, 5], "responded": [26617, 5], "participation_rate": [0.9468, 1.0],

@@ -17,7 +17,9 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from pipeline import config, contract, fmt, followup
+from pipeline import config
+from pipeline.rules import contract
+from pipeline.reports import fmt, followup
 
 pytestmark = pytest.mark.slow
 
@@ -285,7 +287,7 @@ def test_province_report_names_only_its_own_tpp(rendered, small_sample, provinsi
 # --- present.py on crafted tables (cases the sample does not have) -----------------------------------
 
 def _crafted_tables(tmp_path: Path):
-    from pipeline import present
+    from pipeline.reports import present
 
     nr = pd.DataFrame({"provinsi": ["Bali"] * 4 + ["Aceh"], "kabupaten": ["Kab B", "Kab B", "Kab A", "Kab A", "Kab X"],
                        "nomor_absen": pd.array([1, 2, 3, 4, 5], dtype="Int64"),
@@ -296,7 +298,7 @@ def _crafted_tables(tmp_path: Path):
 
 
 def test_inactive_tpp_are_listed_apart_and_marked(tmp_path):
-    from pipeline import present
+    from pipeline.reports import present
 
     tt = _crafted_tables(tmp_path)
     apart = present.inactive_table(tt, "Bali")
@@ -312,7 +314,7 @@ def test_inactive_tpp_are_listed_apart_and_marked(tmp_path):
 
 
 def test_task_labels_stay_readable():
-    from pipeline import present
+    from pipeline.reports import present
 
     assert present.task_label("Hari Pendidikan Nasional 2025", "2025-05-02T08:00:00+07:00") == \
         "2 Mei 2025\nHari\nPendidikan\nNasional"
@@ -323,7 +325,7 @@ def test_task_labels_stay_readable():
 
 
 def test_table_html_escapes_and_clips_untrusted_text():
-    from pipeline import present
+    from pipeline.reports import present
 
     long = "x" * 10_000
     t = present.Table(pd.DataFrame({"Nama": ["<script>alert(1)</script>", long, "a\x07b"]}), widths=(100.0,))

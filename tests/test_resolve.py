@@ -1,4 +1,4 @@
-"""Tests for pipeline.resolve: one outcome per response row, typo recovery, precedence, speed."""
+"""Tests for pipeline.rules.resolve: one outcome per response row, typo recovery, precedence, speed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.resolve import OUTCOMES, RESOLVED_COLUMNS, one_keystroke_variants, resolve_responses
+from pipeline.rules.resolve import OUTCOMES, RESOLVED_COLUMNS, one_keystroke_variants, resolve_responses
 
 TZ = "Asia/Jakarta"
 MULAI = pd.Timestamp("2025-11-04 08:00", tz=TZ)

@@ -1,4 +1,4 @@
-"""Tests of the deterministic sample data generator (pipeline/sample.py), on a small scale."""
+"""Tests of the deterministic sample data generator (pipeline/runs/sample.py), on a small scale."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import contract, sample
+from pipeline.rules import contract
+from pipeline.runs import sample
 
 SCALE = 0.03
 

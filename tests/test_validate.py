@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from pipeline import config, validate
+from pipeline import config
+from pipeline.rules import validate
 from pipeline.errors import ValidationFailed
 
 

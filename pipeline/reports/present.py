@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config, contract, fmt
+from pipeline import config
+from pipeline.rules import contract
+from pipeline.reports import fmt
 
 COUNTED = ("counted", "recovered")
 OUTCOME_LABEL = {
@@ -662,7 +664,7 @@ def method_note() -> Table:
 def provenance(tt: TaskTables, notebook: str, params: dict) -> Table:
     """Where the report comes from: task, parameters, inputs with short hashes, version, commit,
     and the commands that rerun and audit it. Earlier tasks' files are counted, not listed."""
-    from . import __version__
+    from pipeline import __version__
     info = tt.info
     code = info.get("pipeline", {})
     commit = code.get("commit") or "tidak diketahui"

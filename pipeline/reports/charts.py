@@ -16,7 +16,7 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import fmt
+from pipeline.reports import fmt
 
 WIDTH_IN = 7.0  # fits an A4 page with 15 mm margins (180 mm text width)
 MAX_HEIGHT_IN = 9.3  # leaves room for a heading on an A4 page (263 mm text height)

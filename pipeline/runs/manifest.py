@@ -10,8 +10,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, config
-from .publish import atomic_write_text, sha256_file
+from pipeline import __version__, config
+from pipeline.publish import atomic_write_text, sha256_file
 
 
 def locked_versions(lock: Path = config.PROJECT_ROOT / "requirements.lock") -> dict[str, dict]:
@@ -56,7 +56,7 @@ def output_records(task_dir: Path) -> list[dict]:
 
 # What decides a run's outputs besides its inputs and parameters: the code, notebooks, suites
 # and locked packages. A change to any of these files changes the run key.
-CODE_GLOBS = ("pipeline/**/*.py", "pipeline/templates/**/*", "notebooks/*.ipynb", "expectations/*.json",
+CODE_GLOBS = ("pipeline/**/*.py", "pipeline/reports/templates/**/*", "notebooks/*.ipynb", "expectations/*.json",
               "requirements.lock", "pyproject.toml")
 
 

@@ -22,15 +22,16 @@ import time
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
-from . import config
-from .errors import ReportError
+from pipeline import config
+from pipeline.errors import ReportError
 
 logger = logging.getLogger("papermill")
 
 # Imported once per kernel when it starts; every report notebook imports these.
 PRELOAD = """\
 import pandas, seaborn, matplotlib, matplotlib.pyplot, matplotlib.ticker, IPython.display
-from pipeline import charts, config, fmt, present
+from pipeline.reports import charts, fmt, present
+from pipeline import config
 import gc as _gc
 _gc.freeze()  # what the imports made lives as long as the kernel: later collections skip it
 """

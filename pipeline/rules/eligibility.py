@@ -30,7 +30,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .config import DEFAULT_TIMEZONE
+from pipeline.config import DEFAULT_TIMEZONE
 
 __all__ = ["Eligibility", "eligible_mask", "ineligible_reason", "start_day", "task_timezone", "REASONS"]
 

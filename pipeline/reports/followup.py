@@ -16,9 +16,11 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from . import config, contract, fmt
-from .contract import province_slug
-from .publish import atomic_write_bytes, neutralise
+from pipeline import config
+from pipeline.rules import contract
+from pipeline.reports import fmt
+from pipeline.rules.contract import province_slug
+from pipeline.publish import atomic_write_bytes, neutralise
 
 FILENAME = "belum-respon.xlsx"
 SHEET_SUMMARY = "Ringkasan"

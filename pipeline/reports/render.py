@@ -101,7 +101,7 @@ def execute_notebook(
     try:
         try:
             if kernel is not None:
-                from . import workers  # noqa: F401 - registers the "warm" papermill engine
+                from pipeline.reports import workers  # noqa: F401 - registers the "warm" papermill engine
 
                 kernel.session(Path(cwd).resolve() if cwd is not None else output.parent.resolve())
                 engine = {"engine_name": "warm", "warm_kernel": kernel}

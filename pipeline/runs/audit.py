@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from . import config
-from .errors import AuditFailed
-from .publish import sha256_file
+from pipeline import config
+from pipeline.errors import AuditFailed
+from pipeline.publish import sha256_file
 
 SANITIZE_CONFIG = config.PROJECT_ROOT / "tests" / "nbval_sanitize.cfg"
 # Folders written after the run (not hashed in the task's manifest) that verify leaves alone.
@@ -385,7 +385,7 @@ def _start_nbval(notebooks: list[Path], root: Path, record: Path, rules_file: Pa
     ini = root / ".audit-pytest.ini"  # an empty configuration: no project conftest or addopts in the rerun
     if not ini.exists():
         ini.write_text("[pytest]\n", encoding="utf-8")
-    cmd = [sys.executable, "-m", "pipeline.audit", "--record", str(record), "--root", str(root), "--",
+    cmd = [sys.executable, "-m", "pipeline.runs.audit", "--record", str(record), "--root", str(root), "--",
            *_nbval_args(notebooks, rules_file, ini)]
     return subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -666,7 +666,7 @@ def audit(task_dir: Path, *, data_dir: Path | None = None, reports: list[str] | 
 
 
 def _nbval_main(argv: list[str]) -> int:
-    """`python -m pipeline.audit --record F --root D -- <pytest args>`: pytest with the recorder plugin."""
+    """`python -m pipeline.runs.audit --record F --root D -- <pytest args>`: pytest with the recorder plugin."""
     import pytest
 
     sep = argv.index("--")

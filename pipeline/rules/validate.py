@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config
-from .errors import ValidationFailed
+from pipeline import config
+from pipeline.errors import ValidationFailed
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 log = logging.getLogger(__name__)

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config, fmt, load, manifest, publish
-from .contract import province_slug
-from .errors import InputError, ReportError, ValidationFailed
+from pipeline import config, publish
+from pipeline.reports import fmt
+from pipeline.inputs import load
+from pipeline.runs import manifest
+from pipeline.rules.contract import province_slug
+from pipeline.errors import InputError, ReportError, ValidationFailed
 
 
 @dataclass
@@ -47,7 +50,7 @@ class BatchResult:
 def ensure_sample(data_dir: Path, log=print) -> None:
     """Generate the embedded sample data on first use (deterministic, no network)."""
     if Path(data_dir).resolve() == config.SAMPLE_DATA_DIR.resolve() and not (Path(data_dir) / "tasks.csv").exists():
-        from .sample import generate_sample
+        from pipeline.runs.sample import generate_sample
 
         log(f"generating the sample data in {data_dir} ...")
         generate_sample(Path(data_dir))
@@ -74,7 +77,7 @@ def order_jobs(jobs: list[Job], province: pd.DataFrame) -> list[Job]:
 
 
 # --------------------------------------------------------------------------- worker processes
-# Each worker keeps one warm kernel (pipeline/workers.py) and the HTML exporter and WeasyPrint
+# Each worker keeps one warm kernel (pipeline/reports/workers.py) and the HTML exporter and WeasyPrint
 # loaded, so a report pays only for its own analysis, export and layout.
 
 _KERNEL = None
@@ -87,7 +90,7 @@ def _worker_kernel():
         return None
     from multiprocessing import util
 
-    from .workers import WarmKernel
+    from pipeline.reports.workers import WarmKernel
 
     if _KERNEL is None or not _KERNEL.alive():
         if _KERNEL is not None:
@@ -113,7 +116,7 @@ def _warm_up() -> int:
     with _WARM_UP_LOCK if _WARM_UP_LOCK is not None else nullcontext():
         import weasyprint  # noqa: F401
 
-        from .render import _get_exporter
+        from pipeline.reports.render import _get_exporter
 
         _get_exporter()
         _worker_kernel()
@@ -123,7 +126,7 @@ def _warm_up() -> int:
 
 def _render_job(job: Job) -> dict:
     """Run in a worker process: execute the notebook, export HTML and PDF."""
-    from .render import render_report
+    from pipeline.reports.render import render_report
 
     t = time.perf_counter()
     info = render_report(job.template, job.out_dir, job.parameters, title=job.title,
@@ -153,7 +156,7 @@ def worker_pool(workers: int):
 
 
 def _run_task_notebook(data_dir: Path, task_id: str, staging: Path, strict: bool, history_dir: Path) -> tuple[dict, dict]:
-    from .render import execute_notebook
+    from pipeline.reports.render import execute_notebook
 
     params = {"data_dir": str(data_dir.resolve()), "task_id": task_id, "out_dir": ".", "strict": strict,
               "history_dir": str(Path(history_dir).resolve())}
@@ -177,7 +180,7 @@ def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
     (unless `force`). Raises ReportError (after finishing and publishing the others) if any
     report failed; on an input error nothing is published and earlier outputs stay as they were.
     """
-    from .stage import input_files
+    from pipeline.runs.stage import input_files
 
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
@@ -213,7 +216,7 @@ def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
 
 def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, final: Path, *, strict: bool,
                 workers: int, key: str | None, t0: float, log) -> BatchResult:
-    from .index import index_page
+    from pipeline.reports.index import index_page
 
     with worker_pool(workers) as pool:
         log(f"[task] {task_id}: validate, resolve, compute (notebooks/task.ipynb) ...")

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import contract
-from .eligibility import Eligibility, eligible_mask
+from pipeline.rules import contract
+from pipeline.rules.eligibility import Eligibility, eligible_mask
 
 COUNTED = ("counted", "recovered")
 FIGURES = ["eligible", "responded", "on_time", "participation_rate", "on_time_rate", "median_response_minutes"]

@@ -56,9 +56,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from . import contract
-from .eligibility import eligible_mask, task_timezone
-from .names import match_normalized, normalize_name
+from pipeline.rules import contract
+from pipeline.rules.eligibility import eligible_mask, task_timezone
+from pipeline.rules.names import match_normalized, normalize_name
 
 __all__ = ["resolve_responses", "one_keystroke_variants", "OUTCOMES", "PASSING", "RESOLVED_COLUMNS"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.contract import _PROVINCE_SHORT, JABATAN, JABATAN_LABEL, PROVINCES
+from pipeline.rules.contract import _PROVINCE_SHORT, JABATAN, JABATAN_LABEL, PROVINCES
 
 DEFAULT_SEED = 20251110
 
@@ -929,7 +929,7 @@ def generate_sample(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.sample", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pipeline.runs.sample", description=__doc__)
     parser.add_argument("out", type=Path, help="output data directory")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the national TPP count (default 1)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)

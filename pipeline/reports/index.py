@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from . import present
-from .contract import province_slug
-from .followup import FILENAME as FOLLOWUP_FILENAME
+from pipeline.reports import present
+from pipeline.rules.contract import province_slug
+from pipeline.reports.followup import FILENAME as FOLLOWUP_FILENAME
 
 STYLE = (
     "body{font-family:'DejaVu Sans','Noto Sans',Arial,sans-serif;font-size:10pt;line-height:1.4;color:#1a1a1a;"

@@ -15,13 +15,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, compute, config, load, validate
-from .errors import InputError
-from .history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
-from .manifest import git_commit
-from .publish import atomic_write_text, sha256_file, write_csv
-from .eligibility import ineligible_reason
-from .resolve import resolve_responses
+from pipeline import __version__, config
+from pipeline.figures import compute
+from pipeline.inputs import load
+from pipeline.rules import validate
+from pipeline.errors import InputError
+from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
+from pipeline.runs.manifest import git_commit
+from pipeline.publish import atomic_write_text, sha256_file, write_csv
+from pipeline.rules.eligibility import ineligible_reason
+from pipeline.rules.resolve import resolve_responses
 
 TABLES = {
     # The contract's tables
@@ -168,7 +171,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
              out_root: Path | None = None, history_dir: Path | None = None, log=print) -> TaskResult:
     """Validate, resolve and compute one task; write tables/, validation/ and task.json.
 
-    `history_dir` keeps earlier tasks' results by content hash (pipeline/history.py); without
+    `history_dir` keeps earlier tasks' results by content hash (pipeline/figures/history.py); without
     it every task of the schedule is loaded and resolved."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -306,7 +309,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
         "pipeline": {"version": __version__, **git_commit()},
     }
     atomic_write_text(out / "task.json", json.dumps(task_info, indent=2, ensure_ascii=False) + "\n")
-    from .followup import write_workbooks
+    from pipeline.reports.followup import write_workbooks
     write_workbooks(out, nr, roster, task_info)
     seconds["write"] = time.perf_counter() - t
     nat = tabs["participation_national"].iloc[0]

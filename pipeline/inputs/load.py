@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from . import config, contract
-from .errors import InputError
-from .publish import sha256_file
+from pipeline import config
+from pipeline.rules import contract
+from pipeline.errors import InputError
+from pipeline.publish import sha256_file
 
 __all__ = [
     "find_input", "read_table", "load_roster", "load_tasks", "get_task", "response_source",

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import config
-from .errors import PipelineError
+from pipeline import config
+from pipeline.errors import PipelineError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,38 +55,38 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "report":
-            from .batch import main_summary, run_batch
+            from pipeline.runs.batch import main_summary, run_batch
 
             result = run_batch(args.task, args.data, args.out, strict=args.strict, workers=args.workers,
                                force=args.force)
             print(main_summary(result))
         elif args.command == "stage":
-            from .batch import ensure_sample
-            from .stage import run_task
+            from pipeline.runs.batch import ensure_sample
+            from pipeline.runs.stage import run_task
 
             ensure_sample(args.data)
             res = run_task(args.data, args.task, out_root=args.out, strict=args.strict,
                            history_dir=Path(args.out) / config.HISTORY_DIRNAME)
             print(f"tables for {res.task_id} -> {res.out_dir / 'tables'}")
         elif args.command == "sample":
-            from .sample import generate_sample
+            from pipeline.runs.sample import generate_sample
 
             kwargs = {"scale": args.scale}
             if args.seed is not None:
                 kwargs["seed"] = args.seed
             print(f"sample data -> {generate_sample(args.out, **kwargs)}")
         elif args.command == "audit":
-            from .audit import audit, resolve_task_dir
+            from pipeline.runs.audit import audit, resolve_task_dir
 
             reports = [r.strip() for r in args.reports.split(",") if r.strip()] if args.reports else None
             audit(resolve_task_dir(args.out, args.task), data_dir=args.data, reports=reports, processes=args.workers)
         elif args.command == "bundle":
-            from .audit import resolve_task_dir
-            from .bundle import make_bundles
+            from pipeline.runs.audit import resolve_task_dir
+            from pipeline.runs.bundle import make_bundles
 
             make_bundles(resolve_task_dir(args.out, args.task))
         elif args.command == "verify":
-            from .audit import verify
+            from pipeline.runs.audit import verify
 
             verify(args.target or (args.out / args.task if args.task else args.out))
     except PipelineError as exc:
