@@ -10,7 +10,7 @@ TASK   ?=
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help env report stage sample test lab clean distclean lock
+.PHONY: help env report stage sample test lint lab clean distclean lock
 
 help: ## List the targets
 	@echo "absensi-medsos: TPP social-media attendance reports"
@@ -50,6 +50,9 @@ sample: $(STAMP) ## Write the deterministic sample data directory to data/sample
 
 test: $(STAMP) ## Run the tests: unit tests of pipeline/, end-to-end render, nbval over executed notebooks
 	$(VPY) -m pytest $(ARGS)
+
+lint: $(STAMP) ## Check code and notebooks with ruff (configuration in pyproject.toml)
+	$(VPY) -m ruff check .
 
 lab: $(STAMP) ## JupyterLab with the notebooks ready to run on the sample's latest task
 	$(VPY) -m pipeline stage --data data/sample --out reports

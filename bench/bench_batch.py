@@ -179,7 +179,7 @@ class TreeMeter:
             self._stop.wait(self.interval)
         self.result.meter_cpu = time.thread_time() - start
 
-    def __enter__(self) -> "TreeMeter":
+    def __enter__(self) -> TreeMeter:
         self._ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         self._t = time.perf_counter()
         self._thread = threading.Thread(target=self._sample, daemon=True)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -38,9 +37,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from bench_batch import (GIB, MIB, PY, Measure, TreeMeter, busy_warning, code_env, code_hash, load_average, machine,
-                         prepare_code, tree_changed_note)
+from bench_batch import (
+    GIB,
+    MIB,
+    PY,
+    Measure,
+    TreeMeter,
+    busy_warning,
+    code_env,
+    code_hash,
+    load_average,
+    machine,
+    prepare_code,
+    tree_changed_note,
+)
 
 SEED = 20251110
 LAST_START = pd.Timestamp("2025-11-10 08:00")  # task N starts here; task i a week per step earlier

@@ -62,10 +62,9 @@ def main() -> None:
     ap.add_argument("--keep-caches", action="store_true", help="do not empty the memo caches between runs")
     args = ap.parse_args()
 
-    import pandas as pd
 
-    from pipeline.rules import contract, names, resolve, validate
     from pipeline.inputs import load
+    from pipeline.rules import contract, names, resolve, validate
 
     modules = (contract, names, load, resolve)
     reset = (lambda: None) if args.keep_caches else (lambda: clear_caches(modules))

@@ -185,7 +185,7 @@ class task_lock:
         self.path = staging_root(out_root) / f"{task_id}.lock"
         self.fh = None
 
-    def __enter__(self) -> "task_lock":
+    def __enter__(self) -> task_lock:
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,3 +33,17 @@ def rendered(small_sample, tmp_path_factory):
     task_dirs = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(task_dirs) == 1
     return proc, task_dirs[0]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's `chromium` + `chromium-driver`, installed by .ci/run)."""
+    from tests.browser import CHROMEDRIVER, CHROMIUM, Browser
+
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    if missing:
+        pytest.fail(f"headless browser tests need Debian's chromium and chromium-driver ({', '.join(missing)} "
+                    "missing): apt-get install chromium chromium-driver (.ci/run does)")
+    b = Browser()
+    yield b
+    b.close()

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 from pipeline.reports import fmt
 from pipeline.runs.audit import first_difference, notebook_text_outputs, sanitize_rules
-
-from conftest import run_cli
 
 pytestmark = pytest.mark.slow
 

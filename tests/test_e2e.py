@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT, run_cli
 from pypdf import PdfReader
 
 from pipeline.rules import contract
 from pipeline.runs.sample import LATEST_TASK_ID, SAMPLE_PROVINCES
-
-from conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 

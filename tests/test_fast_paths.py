@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.rules import contract, names
-from pipeline.inputs import load
 from pipeline.errors import InputError
+from pipeline.inputs import load
+from pipeline.rules import contract, names
 
 # --- links ----------------------------------------------------------------------------------------
 

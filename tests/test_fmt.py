@@ -164,7 +164,7 @@ def test_jam_converts_and_names_the_zone(tz, expected):
 
 
 def test_jam_accepts_python_datetimes_and_naive_wall_time():
-    aware = dt.datetime(2025, 11, 4, 7, 30, tzinfo=dt.timezone.utc)
+    aware = dt.datetime(2025, 11, 4, 7, 30, tzinfo=dt.UTC)
     assert fmt.jam(aware, "Asia/Jakarta") == "14.30 WIB"
     # naive: already the wall-clock time in the given zone
     assert fmt.jam(dt.datetime(2025, 11, 4, 14, 30), "Asia/Jakarta") == "14.30 WIB"

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from pipeline import config
-from pipeline.reports import followup
 from pipeline.inputs import load
+from pipeline.reports import followup
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/x","klik")'
 FORMULA_START = ("=", "+", "-", "@")

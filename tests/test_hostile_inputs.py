@@ -21,15 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from hostile import generate
-from pipeline.runs import cli
+
 from pipeline import config
+from pipeline.errors import InputError
 from pipeline.inputs import load
 from pipeline.rules import validate
 from pipeline.rules.eligibility import eligible_mask
-from pipeline.errors import InputError
 from pipeline.rules.resolve import resolve_responses
+from pipeline.runs import cli
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 TASK = "t-hostile"

@@ -16,9 +16,8 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 from bs4 import BeautifulSoup
-from pypdf import PdfReader
-
 from conftest import run_cli
+from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow
 

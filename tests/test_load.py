@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from pipeline import config
-from pipeline.rules import contract
-from pipeline.inputs import load
 from pipeline.errors import InputError
+from pipeline.inputs import load
+from pipeline.rules import contract
 
 ROSTER_HEADER = "Nomor Absen,Nama,Jabatan,Provinsi,Kabupaten\n"
 RESP_HEADER = "Timestamp,Provinsi,Nomor Absen,Nama,Link\n"

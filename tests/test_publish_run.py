@@ -16,13 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from pipeline.figures import compute
-from pipeline import publish
-from pipeline.runs import stage
-from pipeline.figures.history import Entry, HistoryStore
-
 from conftest import ROOT, run_cli
+
+from pipeline import publish
+from pipeline.figures import compute
+from pipeline.figures.history import Entry, HistoryStore
+from pipeline.runs import stage
 
 
 def _tree(path: Path) -> dict[str, str]:
@@ -86,9 +85,8 @@ def test_recover_puts_back_outputs_moved_aside_and_drops_unfinished_runs(tmp_pat
 
 def test_task_lock_refuses_a_second_run_of_the_same_task(tmp_path):
     with publish.task_lock(tmp_path, "t1"):
-        with pytest.raises(publish.TaskBusy, match="another run"):
-            with publish.task_lock(tmp_path, "t1"):
-                pass
+        with pytest.raises(publish.TaskBusy, match="another run"), publish.task_lock(tmp_path, "t1"):
+            pass
         with publish.task_lock(tmp_path, "t2"):  # other tasks are independent
             pass
     with publish.task_lock(tmp_path, "t1"):  # released
@@ -250,8 +248,8 @@ def test_killed_render_leaves_previous_outputs_and_the_next_run_recovers(rendere
 
 def test_one_failing_report_does_not_stop_the_others(small_sample, tmp_path, monkeypatch):
     """A report that fails is listed (index, manifest, error) after the others are published."""
-    from pipeline.runs import batch
     from pipeline.errors import ReportError
+    from pipeline.runs import batch
 
     failing = ROOT / "tests" / "fixtures" / "notebooks" / "failing.ipynb"
     plan = batch.plan_jobs

@@ -214,7 +214,7 @@ def parse_timestamps(values: list, task: dict) -> list[dt.datetime]:
         elif m := ISO.match(v):
             naive = dt.datetime(*(int(m[i]) for i in range(1, 7)))
             if m[7]:
-                offset = dt.timezone.utc if m[7] == "Z" else dt.timezone(
+                offset = dt.UTC if m[7] == "Z" else dt.timezone(
                     dt.timedelta(hours=int(m[7][:3]), minutes=int(m[7][0] + m[7][4:])))
                 out.append(naive.replace(tzinfo=offset).astimezone(tz))
             else:

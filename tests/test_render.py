@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from pipeline.reports import render
 from pipeline.errors import ReportError
+from pipeline.reports import render
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 PARAMETERISED = FIXTURES / "parameterised.ipynb"

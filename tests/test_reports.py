@@ -18,8 +18,8 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from pipeline import config
-from pipeline.rules import contract
 from pipeline.reports import fmt, followup
+from pipeline.rules import contract
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from pipeline import config
-from pipeline.rules import validate
 from pipeline.errors import ValidationFailed
+from pipeline.rules import validate
 
 
 def roster_frame():

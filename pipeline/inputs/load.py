@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline import config
-from pipeline.rules import contract
 from pipeline.errors import InputError
 from pipeline.publish import sha256_file
+from pipeline.rules import contract
 
 __all__ = [
     "find_input", "read_table", "load_roster", "load_tasks", "get_task", "response_source",
@@ -802,7 +802,7 @@ def _download(url: str, target: Path) -> Path:
         if isinstance(reason, (socket.timeout, TimeoutError)):
             reason = f"timed out after {config.DOWNLOAD_TIMEOUT_S} s"
         raise InputError(f"cannot download {url}: {reason}") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise InputError(f"cannot download {url}: timed out after {config.DOWNLOAD_TIMEOUT_S} s") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot download {url}: {exc}") from None

@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import config, publish
-from pipeline.reports import fmt
-from pipeline.inputs import load
-from pipeline.runs import manifest
-from pipeline.rules.contract import province_slug
 from pipeline.errors import InputError, ReportError, ValidationFailed
+from pipeline.inputs import load
+from pipeline.reports import fmt
+from pipeline.rules.contract import province_slug
+from pipeline.runs import manifest
 
 
 @dataclass

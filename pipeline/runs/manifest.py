@@ -118,7 +118,7 @@ def write_manifest(task_dir: Path, *, task_id: str, inputs: list[dict], paramete
         "inputs": inputs,
         "outputs": output_records(task_dir),
         "reports": reports,
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "generation_seconds": round(seconds, 2),
         "python": sys.version.split()[0],
         "platform": platform.platform(),

@@ -161,28 +161,9 @@ _RESPONSE_HEADERS = (
 _XLSX_FIXED_TIME = dt.datetime(2025, 10, 21, 9, 0, 0)
 
 # --- Names ---------------------------------------------------------------------------------------
-_FIRST = (
-    "Agus Ahmad Andi Arif Bambang Budi Dedi Dewi Diah Eko Endang Fajar Fitri Hadi Hendra Heru Ika Indah Irwan "
-    "Joko Kartika Lestari Made Muhammad Nur Nurul Putri Rahmat Ratna Ria Rina Rudi Sari Siti Slamet Sri Sutrisno "
-    "Taufik Teguh Tri Wahyu Wayan Wulan Yanti Yusuf Zainal Asep Ujang Cecep Dadang Yayan Neneng Iwan Yohanes "
-    "Maria Yosef Fransiskus Agustinus Paulus Petrus Markus Stefanus Benediktus Kristina Novita Rizky Dimas Gilang "
-    "Bayu Andika Firman Hasan Ismail Ilham Nurhayati Ketut Nyoman Komang Gede Putu Kadek Syahrul Hamzah Fadli "
-    "Rahmawati Yuliana Herlina Erni Evi Mega Anisa Aisyah Rosmini Hasnah Irma Abdul Syamsul Junaidi Hendrik "
-    "Yunus Samuel Daniel Yakob Melki Ferdinandus Arnold Ronal Rahmi Wahyuni Sulastri Suwarni Sumarni Darmawan "
-    "Hartini Susilawati Mursalim Jumadi Rusdi Safrudin Zulkifli Armansyah Nasrul Misran Baharuddin Amiruddin"
-).split()
+_FIRST = ["Agus", "Ahmad", "Andi", "Arif", "Bambang", "Budi", "Dedi", "Dewi", "Diah", "Eko", "Endang", "Fajar", "Fitri", "Hadi", "Hendra", "Heru", "Ika", "Indah", "Irwan", "Joko", "Kartika", "Lestari", "Made", "Muhammad", "Nur", "Nurul", "Putri", "Rahmat", "Ratna", "Ria", "Rina", "Rudi", "Sari", "Siti", "Slamet", "Sri", "Sutrisno", "Taufik", "Teguh", "Tri", "Wahyu", "Wayan", "Wulan", "Yanti", "Yusuf", "Zainal", "Asep", "Ujang", "Cecep", "Dadang", "Yayan", "Neneng", "Iwan", "Yohanes", "Maria", "Yosef", "Fransiskus", "Agustinus", "Paulus", "Petrus", "Markus", "Stefanus", "Benediktus", "Kristina", "Novita", "Rizky", "Dimas", "Gilang", "Bayu", "Andika", "Firman", "Hasan", "Ismail", "Ilham", "Nurhayati", "Ketut", "Nyoman", "Komang", "Gede", "Putu", "Kadek", "Syahrul", "Hamzah", "Fadli", "Rahmawati", "Yuliana", "Herlina", "Erni", "Evi", "Mega", "Anisa", "Aisyah", "Rosmini", "Hasnah", "Irma", "Abdul", "Syamsul", "Junaidi", "Hendrik", "Yunus", "Samuel", "Daniel", "Yakob", "Melki", "Ferdinandus", "Arnold", "Ronal", "Rahmi", "Wahyuni", "Sulastri", "Suwarni", "Sumarni", "Darmawan", "Hartini", "Susilawati", "Mursalim", "Jumadi", "Rusdi", "Safrudin", "Zulkifli", "Armansyah", "Nasrul", "Misran", "Baharuddin", "Amiruddin"]
 _FIRST_ACCENTED = ("André", "José", "Renée", "Stéphanus")
-_LAST = (
-    "Santoso Wijaya Saputra Hidayat Kurniawan Setiawan Pratama Nugroho Wibowo Susanto Hartono Siregar Nasution "
-    "Harahap Lubis Simanjuntak Sitompul Hutapea Manurung Sinaga Tarigan Ginting Sembiring Pane Rangkuti Daulay "
-    "Batubara Situmorang Panjaitan Sihombing Purba Saragih Damanik Lase Zebua Halawa Hakim Rahman Syahputra "
-    "Maulana Ramadhan Firmansyah Gunawan Hermawan Suryadi Sudirman Suparman Haryanto Prasetyo Purnomo Utomo "
-    "Permana Sutisna Hamid Mahmud Rasyid Tanjung Pohan Matondang Gultom Napitupulu Simatupang Sihotang Rumbiak "
-    "Wenda Kogoya Tabuni Wonda Yikwa Murib Mandacan Ayomi Rumbewas Kaize Loupatty Latuconsina Tuasikal "
-    "Ohoiwutun Rettob Laoli Tuhuteru Mokodompit Paputungan Pakaya Hulopi Mohamad Lasena Tahir Basri Sangkala "
-    "Ramli Mappaseng Rauf Ndoen Bria Seran Nahak Manek Lalong Beding Kelen Fernandez Pereira Ximenes Suarta "
-    "Wirawan Mahendra Kusuma Anwar Effendi Syamsuddin Arifin Ismail Yusuf Nurdin Hasibuan Marpaung Tampubolon"
-).split()
+_LAST = ["Santoso", "Wijaya", "Saputra", "Hidayat", "Kurniawan", "Setiawan", "Pratama", "Nugroho", "Wibowo", "Susanto", "Hartono", "Siregar", "Nasution", "Harahap", "Lubis", "Simanjuntak", "Sitompul", "Hutapea", "Manurung", "Sinaga", "Tarigan", "Ginting", "Sembiring", "Pane", "Rangkuti", "Daulay", "Batubara", "Situmorang", "Panjaitan", "Sihombing", "Purba", "Saragih", "Damanik", "Lase", "Zebua", "Halawa", "Hakim", "Rahman", "Syahputra", "Maulana", "Ramadhan", "Firmansyah", "Gunawan", "Hermawan", "Suryadi", "Sudirman", "Suparman", "Haryanto", "Prasetyo", "Purnomo", "Utomo", "Permana", "Sutisna", "Hamid", "Mahmud", "Rasyid", "Tanjung", "Pohan", "Matondang", "Gultom", "Napitupulu", "Simatupang", "Sihotang", "Rumbiak", "Wenda", "Kogoya", "Tabuni", "Wonda", "Yikwa", "Murib", "Mandacan", "Ayomi", "Rumbewas", "Kaize", "Loupatty", "Latuconsina", "Tuasikal", "Ohoiwutun", "Rettob", "Laoli", "Tuhuteru", "Mokodompit", "Paputungan", "Pakaya", "Hulopi", "Mohamad", "Lasena", "Tahir", "Basri", "Sangkala", "Ramli", "Mappaseng", "Rauf", "Ndoen", "Bria", "Seran", "Nahak", "Manek", "Lalong", "Beding", "Kelen", "Fernandez", "Pereira", "Ximenes", "Suarta", "Wirawan", "Mahendra", "Kusuma", "Anwar", "Effendi", "Syamsuddin", "Arifin", "Ismail", "Yusuf", "Nurdin", "Hasibuan", "Marpaung", "Tampubolon"]
 _DEGREES = ("S.Pd.", "S.E.", "S.Hut.", "S.AP.", "S.Pd.I.", "A.Md.", "M.Si.", "M.AP.", "S.Sos.", "S.T.", "S.P.",
             "S.Kom.", "S.IP.", "S.H.")
 _PREFIXES = ("H.", "Hj.", "Drs.", "Ir.", "Dr.")
@@ -190,11 +171,8 @@ _RESPONSE_HONORIFICS = ("Bpk.", "Ibu", "Bapak", "Sdr.")
 _HOSTILE_NAMES = ("<b>Budi</b> Hartono", "=1+1 Lubis")
 _ASCII = str.maketrans("éèêëáàâäíìîïóòôöúùûüçñÉ", "eeeeaaaaiiiioooouuuucnE")
 
-_DESA_HEAD = ("Suka Sido Karang Tanjung Sumber Mekar Sri Tirta Banyu Wono Giri Rejo Margo Harjo Jati Cipta Bumi "
-              "Batu Muara Sungai Lubuk Padang Teluk Air Pasir Bukit Lembah Tegal Ngadi Pagar Kebon Cinta Mulya Rawa "
-              "Kali Pulau Talang Ujung Lamba Bina Tunas").split()
-_DESA_TAIL = ("maju mulya jaya rejo sari makmur asri harjo agung indah baru lestari wangi tani mukti raharja "
-              "sentosa rahayu wetan kulon utara selatan timur barat damai permai subur abadi mekar bakti").split()
+_DESA_HEAD = ["Suka", "Sido", "Karang", "Tanjung", "Sumber", "Mekar", "Sri", "Tirta", "Banyu", "Wono", "Giri", "Rejo", "Margo", "Harjo", "Jati", "Cipta", "Bumi", "Batu", "Muara", "Sungai", "Lubuk", "Padang", "Teluk", "Air", "Pasir", "Bukit", "Lembah", "Tegal", "Ngadi", "Pagar", "Kebon", "Cinta", "Mulya", "Rawa", "Kali", "Pulau", "Talang", "Ujung", "Lamba", "Bina", "Tunas"]
+_DESA_TAIL = ["maju", "mulya", "jaya", "rejo", "sari", "makmur", "asri", "harjo", "agung", "indah", "baru", "lestari", "wangi", "tani", "mukti", "raharja", "sentosa", "rahayu", "wetan", "kulon", "utara", "selatan", "timur", "barat", "damai", "permai", "subur", "abadi", "mekar", "bakti"]
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _HEX = "0123456789abcdef"

@@ -16,15 +16,15 @@ import numpy as np
 import pandas as pd
 
 from pipeline import __version__, config
-from pipeline.figures import compute
-from pipeline.inputs import load
-from pipeline.rules import validate
 from pipeline.errors import InputError
+from pipeline.figures import compute
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
-from pipeline.runs.manifest import git_commit
+from pipeline.inputs import load
 from pipeline.publish import atomic_write_text, sha256_file, write_csv
+from pipeline.rules import validate
 from pipeline.rules.eligibility import ineligible_reason
 from pipeline.rules.resolve import resolve_responses
+from pipeline.runs.manifest import git_commit
 
 TABLES = {
     # The contract's tables
