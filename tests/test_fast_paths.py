@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.inputs import load
+from pipeline.inputs import load, timestamps
 from pipeline.rules import contract, names
 
 # --- links ----------------------------------------------------------------------------------------
@@ -304,8 +304,8 @@ def test_parse_timestamps_prefilters_change_nothing(values, fmt, monkeypatch):
 
     fast = run()
     # The reference: every regex tried on every value, every number read by pd.to_numeric.
-    monkeypatch.setattr(load, "_char_at", lambda text, i, char: np.ones(len(text), dtype=bool))
-    monkeypatch.setattr(load, "_digit_ints", lambda col, default: None)
+    monkeypatch.setattr(timestamps, "_char_at", lambda text, i, char: np.ones(len(text), dtype=bool))
+    monkeypatch.setattr(timestamps, "_digit_ints", lambda col, default: None)
     slow = run()
     if isinstance(slow, str):
         assert fast == slow

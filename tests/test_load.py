@@ -15,7 +15,7 @@ import pytest
 
 from pipeline import config
 from pipeline.errors import InputError
-from pipeline.inputs import load
+from pipeline.inputs import csv_text, load
 from pipeline.rules import contract
 
 ROSTER_HEADER = "Nomor Absen,Nama,Jabatan,Provinsi,Kabupaten\n"
@@ -169,7 +169,7 @@ def test_csv_packed_in_chunks_reads_the_same(tmp_path, monkeypatch):
         f"{i},Nama {i},TA,Bali,{'' if i % 3 == 0 else ' '}Badung\n" + ("\n" if i % 4 == 0 else "") for i in range(1, 12))
     path = write(tmp_path / "roster.csv", text)
     whole = load.read_table(path, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
-    monkeypatch.setattr(load, "_CSV_CHUNK_ROWS", 2)
+    monkeypatch.setattr(csv_text, "_CSV_CHUNK_ROWS", 2)
     chunked = load.read_table(path, contract.ROSTER_ALIASES, contract.ROSTER_REQUIRED)
     pd.testing.assert_frame_equal(whole, chunked)
     assert chunked["source_row"].tolist() == [1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13]

@@ -1,0 +1,71 @@
+"""One task's responses (the Google Form export): where they are, and the canonical frame."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import InputError
+from pipeline.inputs.download import _download
+from pipeline.inputs.files import find_input
+from pipeline.inputs.table import read_table
+from pipeline.inputs.timestamps import parse_timestamps
+from pipeline.inputs.values import _attrs, _empty, _map_unique, _strip
+from pipeline.rules import contract
+
+RESPONSE_COLUMNS = ("source_row", "timestamp_raw", "timestamp", "provinsi_raw", "provinsi",
+                    "nomor_absen_input", "nama", "link")
+
+
+def _is_url(text: str) -> bool:
+    return bool(re.match(r"^https?://", text.strip(), re.I))
+
+
+def response_source(data_dir: Path, task: pd.Series) -> Path | str:
+    """Where a task's responses come from: its `sumber` (a path relative to the data directory,
+    or an http(s) URL), else responses/<task_id>.csv or .xlsx."""
+    sumber = task.get("sumber")
+    if not _empty(sumber):
+        sumber = str(sumber).strip()
+        if _is_url(sumber):
+            return sumber
+        rel = Path(sumber.replace("\\", "/"))
+        if rel.is_absolute() or ".." in rel.parts or re.match(r"^[A-Za-z]:", sumber):
+            raise InputError(
+                f"task {task['task_id']}: sumber {sumber!r} must be a path inside the data directory "
+                "(like responses/file.csv) or an http(s) URL"
+            )
+        return Path(data_dir) / rel
+    return find_input(Path(data_dir), f"responses/{task['task_id']}")
+
+
+def load_responses(data_dir: Path, task: pd.Series, *, download_dir: Path | None = None) -> pd.DataFrame:
+    """The canonical responses frame of one task (downloading `sumber` when it is a URL)."""
+    source = response_source(data_dir, task)
+    url = None
+    if isinstance(source, str):
+        url = source
+        if download_dir is None:
+            raise InputError(f"task {task['task_id']}: sumber is a URL ({url}) but no download folder was given")
+        source = _download(url, Path(download_dir) / f"{task['task_id']}.csv")
+    raw = read_table(source, contract.RESPONSE_ALIASES, contract.RESPONSE_REQUIRED,
+                     patterns=contract.RESPONSE_PATTERNS)
+    fmt = task.get("timestamp_format")
+    fmt = None if _empty(fmt) else fmt
+    out = pd.DataFrame({"source_row": raw["source_row"].astype("int64")})
+    out["timestamp_raw"] = _strip(raw["timestamp"])
+    out["timestamp"] = parse_timestamps(
+        raw["timestamp"], tz=task["timezone"], mulai=task["mulai"], batas=task["batas"], fmt=fmt,
+        source=f"{source} (task {task['task_id']})",
+    )
+    out["provinsi_raw"] = _strip(raw["provinsi"])
+    out["provinsi"] = _map_unique(out["provinsi_raw"], contract.normalize_province)
+    out["nomor_absen_input"] = _strip(raw["nomor_absen"])
+    out["nama"] = _strip(raw["nama"])
+    out["link"] = _strip(raw["link"])
+    out = _attrs(out[list(RESPONSE_COLUMNS)].reset_index(drop=True), raw)
+    if url:
+        out.attrs["url"] = url
+    return out
