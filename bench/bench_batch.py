@@ -61,8 +61,7 @@ MIB = 1024**2
 
 # --------------------------------------------------------------------------- the code measured
 
-CODE_ITEMS = ("pipeline", "notebooks", "expectations", "requirements.lock", "pyproject.toml", "Makefile",
-              "tests/nbval_sanitize.cfg")
+CODE_ITEMS = ("pipeline", "notebooks", "expectations", "requirements.lock", "pyproject.toml", "Makefile")
 
 
 def code_hash(root: Path = ROOT) -> str:

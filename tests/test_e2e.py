@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from pipeline.rules import contract
 from pipeline.runs.sample import LATEST_TASK_ID, SAMPLE_PROVINCES
+from pipeline.runs.sanitize import SANITIZE_CONFIG
 
 pytestmark = pytest.mark.slow
 
@@ -169,7 +170,7 @@ def test_nbval_reruns_the_executed_notebooks(rendered, tmp_path):
     notebooks = [task_dir / "task.ipynb", task_dir / "gorontalo" / "report.ipynb", task_dir / "national" / "report.ipynb"]
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-sanitize-with",
-         str(ROOT / "tests" / "nbval_sanitize.cfg"), *map(str, notebooks)],
+         str(SANITIZE_CONFIG), *map(str, notebooks)],
         cwd=task_dir, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert re.search(r"\d+ passed", proc.stdout)

@@ -21,7 +21,7 @@ from nbconvert import HTMLExporter
 from traitlets.config import Config
 
 from pipeline import config
-from pipeline.errors import ReportError
+from pipeline.errors import NotebookCellError, ReportError
 from pipeline.publish import FILE_MODE, atomic_write
 
 __all__ = [
@@ -83,62 +83,19 @@ def execute_notebook(
     output path recorded in the notebook's papermill metadata (default: `output`).
 
     The executed notebook is written (atomically) to `output` and returned. When a cell raises,
-    the partly executed notebook is kept as `<output stem>.failed.ipynb` and a ReportError names
-    the notebook, the cell (1-based position in the template, and its In [n]) and the exception.
+    the partly executed notebook is kept as `<output stem>.failed.ipynb` and a NotebookCellError
+    (a ReportError) names the notebook, the cell (1-based position in the template, and its
+    In [n]) and the exception; any other failure to execute is a ReportError.
     """
-    import papermill
-    from jupyter_client.kernelspec import NoSuchKernel
-    from papermill.exceptions import PapermillException, PapermillExecutionError
-
     template, output = Path(template), Path(output)
     if not template.is_file():
         raise ReportError(f"notebook template not found: {template}")
     output.parent.mkdir(parents=True, exist_ok=True)
     failed = output.with_name(f"{output.stem}.failed.ipynb")
-    fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".ipynb")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temp_notebook(output)
     try:
-        try:
-            if kernel is not None:
-                from pipeline.reports import workers  # noqa: F401 - registers the "warm" papermill engine
-
-                kernel.session(Path(cwd).resolve() if cwd is not None else output.parent.resolve())
-                engine = {"engine_name": "warm", "warm_kernel": kernel}
-            else:
-                # The kernel is stopped at once when the last cell has finished: every output and
-                # file it wrote is complete by then, and a graceful shutdown sometimes waited ~3 s
-                # for the process to exit (the task notebook is on the batch's critical path).
-                engine = {"cwd": str(cwd) if cwd is not None else None,
-                          "extra_arguments": list(config.KERNEL_ARGUMENTS), "shutdown_kernel": "immediate"}
-            nb = papermill.execute_notebook(
-                str(template),
-                str(tmp),
-                parameters=dict(parameters),
-                kernel_name=kernel_name,
-                progress_bar=False,
-                log_output=log_output,
-                **engine,
-            )
-        except PapermillExecutionError as exc:
-            if tmp.exists() and tmp.stat().st_size:
-                os.replace(tmp, failed)
-                kept = f" of {failed}"
-            else:
-                kept = ""
-            cell = _template_cell_number(template, exc.source, exc.cell_index + 1)
-            error = ReportError(
-                f"notebook {template.name} failed in cell {cell}: {exc.ename}: "
-                f"{_one_line(exc.evalue)} (In [{exc.exec_count}]{kept})"
-            )
-            error.ename, error.evalue, error.cell = exc.ename, str(exc.evalue), cell
-            raise error from None
-        except (PapermillException, NoSuchKernel, RuntimeError, TimeoutError) as exc:
-            # Missing kernel, dead kernel, cell timeout, bad parameters ...
-            raise ReportError(
-                f"notebook {template.name} could not be executed: "
-                f"{type(exc).__name__}: {_one_line(exc)}"
-            ) from None
+        nb = _papermill_run(template, tmp, failed, parameters, _engine_options(kernel, cwd, output),
+                            kernel_name=kernel_name, log_output=log_output)
         _record_paths(nb, template, record_path or str(output))
         _fixed_injected_id(nb)
         nbformat.write(nb, str(tmp))
@@ -148,6 +105,82 @@ def execute_notebook(
     finally:
         tmp.unlink(missing_ok=True)
     return nb
+
+
+def _temp_notebook(output: Path) -> Path:
+    """An empty temp file next to `output` that papermill writes the executing notebook to."""
+    fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".ipynb")
+    os.close(fd)
+    return Path(tmp_name)
+
+
+def _engine_options(kernel, cwd: Path | None, output: Path) -> dict:
+    """papermill's engine arguments: a fresh session of a warm kernel, or a new kernel in `cwd`."""
+    if kernel is not None:
+        from pipeline.reports import workers  # noqa: F401 - registers the "warm" papermill engine
+
+        kernel.session(Path(cwd).resolve() if cwd is not None else output.parent.resolve())
+        return {"engine_name": "warm", "warm_kernel": kernel}
+    # The kernel is stopped at once when the last cell has finished: every output and file it
+    # wrote is complete by then, and a graceful shutdown sometimes waited ~3 s for the process
+    # to exit (the task notebook is on the batch's critical path).
+    return {"cwd": str(cwd) if cwd is not None else None, "kernel_manager_class": _ipc_kernel_manager(),
+            "extra_arguments": list(config.KERNEL_ARGUMENTS), "shutdown_kernel": "immediate"}
+
+
+def _ipc_kernel_manager() -> type:
+    """nbclient's kernel manager talking to the kernel over IPC sockets instead of TCP ports.
+
+    ipykernel warns on every start that a TCP kernel without CurveZMQ keys sends everything in
+    plain text; IPC sockets are local files (next to the connection file in the Jupyter runtime
+    folder, removed at shutdown), so nothing listens on a port and there is nothing to warn about.
+    The warm kernels (workers.WarmKernel) use IPC too."""
+    global _IPC_MANAGER
+    if _IPC_MANAGER is None:
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import default
+
+        class IPCKernelManager(AsyncKernelManager):
+            @default("transport")
+            def _default_transport(self) -> str:
+                return "ipc"
+
+        _IPC_MANAGER = IPCKernelManager
+    return _IPC_MANAGER
+
+
+_IPC_MANAGER: type | None = None
+
+
+def _papermill_run(template: Path, tmp: Path, failed: Path, parameters: dict, engine: dict, *, kernel_name: str,
+                   log_output: bool) -> nbformat.NotebookNode:
+    """papermill.execute_notebook into `tmp`; its failures as our typed errors."""
+    import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
+    from papermill.exceptions import PapermillException, PapermillExecutionError
+
+    try:
+        return papermill.execute_notebook(str(template), str(tmp), parameters=dict(parameters),
+                                          kernel_name=kernel_name, progress_bar=False, log_output=log_output,
+                                          **engine)
+    except PapermillExecutionError as exc:
+        raise _cell_error(exc, template, tmp, failed) from None
+    except (PapermillException, NoSuchKernel, RuntimeError, TimeoutError) as exc:
+        # Missing kernel, dead kernel, cell timeout, bad parameters ...
+        raise ReportError(
+            f"notebook {template.name} could not be executed: {type(exc).__name__}: {_one_line(exc)}"
+        ) from None
+
+
+def _cell_error(exc, template: Path, tmp: Path, failed: Path) -> NotebookCellError:
+    """The NotebookCellError of a PapermillExecutionError; the partly executed notebook is kept."""
+    kept = None
+    if tmp.exists() and tmp.stat().st_size:
+        os.replace(tmp, failed)
+        kept = str(failed)
+    cell = _template_cell_number(template, exc.source, exc.cell_index + 1)
+    return NotebookCellError(template.name, cell, exc.exec_count, exc.source, exc.ename, str(exc.evalue),
+                             kept=kept, summary=_one_line(exc.evalue))
 
 
 def _fixed_injected_id(nb: nbformat.NotebookNode) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import config, publish
-from pipeline.errors import InputError, ReportError, ValidationFailed
+from pipeline.errors import InputError, NotebookCellError, ReportError, ValidationFailed
 from pipeline.inputs import load
 from pipeline.reports import fmt
 from pipeline.rules.contract import province_slug
@@ -163,9 +163,9 @@ def _run_task_notebook(data_dir: Path, task_id: str, staging: Path, strict: bool
     try:
         execute_notebook(config.TASK_NOTEBOOK, staging / "task.ipynb", params, cwd=staging,
                          record_path="task.ipynb")
-    except ReportError as exc:
+    except NotebookCellError as exc:
         # Bad input found inside the task notebook: report it as the input error it is.
-        kind = {"InputError": InputError, "ValidationFailed": ValidationFailed}.get(getattr(exc, "ename", ""))
+        kind = {"InputError": InputError, "ValidationFailed": ValidationFailed}.get(exc.ename)
         if kind is not None:
             raise kind(exc.evalue) from None
         raise

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.errors import AuditFailed
 from pipeline.publish import atomic_write_bytes, sha256_file
-from pipeline.runs.audit import load_manifest, manifest_files
+from pipeline.runs.verify import load_manifest, manifest_files
 
 # What a report folder contributes to its bundle, in this order; the PDF and HTML are required.
 BUNDLE_FILES = ("report.pdf", "report.html", "report.ipynb", "belum-respon.xlsx")
