@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -728,15 +727,16 @@ def test_am_pm_and_index_preserved():
     assert got.tolist() == [local("2025-11-04 21:15:32"), local("2025-11-14 00:05")]
 
 
-def test_parse_timestamps_is_fast():
+def test_parse_timestamps_reads_a_national_column():
+    # 25,000 month-first values, as a national export writes them. Its speed is measured by
+    # bench/bench_resolve.py (load_responses), not here: a timed test fails on a busy machine.
     base = pd.Timestamp("2025-11-04 08:00")
-    values = pd.Series([f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}:{t.second:02d}"
-                        for t in (base + pd.to_timedelta(range(0, 25000 * 3, 3), unit="s"))])
-    start = time.perf_counter()
+    stamps = base + pd.to_timedelta(range(0, 25000 * 3, 3), unit="s")
+    values = pd.Series([f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}:{t.second:02d}" for t in stamps])
     got = load.parse_timestamps(values, tz="Asia/Jakarta", mulai=local("2025-11-04 08:00"),
                                 batas=local("2025-11-05 08:00"))
-    assert time.perf_counter() - start < 1.0
     assert got.notna().all() and got.iloc[0] == local("2025-11-04 08:00")
+    assert (got.dt.tz_localize(None).to_numpy() == stamps.to_numpy()).all()
 
 
 # --- Responses ---------------------------------------------------------------------------------
