@@ -39,6 +39,8 @@ MAX_XLSX_RATIO = 100
 XLSX_RATIO_MIN_BYTES = 1024 * 1024
 # Network timeout for tasks whose `sumber` is an http(s) URL.
 DOWNLOAD_TIMEOUT_S = 30
+# One overall deadline for a whole download (a server that trickles bytes cannot hold a run).
+DOWNLOAD_DEADLINE_S = int(os.environ.get("ABSENSI_DOWNLOAD_DEADLINE_S", "300"))
 
 
 # Earlier tasks' results, kept by content hash under the output folder (pipeline/figures/history.py).

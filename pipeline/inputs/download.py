@@ -1,8 +1,13 @@
-"""Downloading a task's `sumber` URL (a Google Sheets CSV export) into the run's folder."""
+"""Downloading a task's `sumber` URL (a Google Sheets CSV export) into the run's folder.
+
+A download has one overall deadline (config.DOWNLOAD_DEADLINE_S), not only a timeout per read,
+and a body shorter than the server's Content-Length is an error, never a smaller table."""
 
 from __future__ import annotations
 
+import http.client
 import socket
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -10,27 +15,40 @@ from pathlib import Path
 from pipeline import config
 from pipeline.errors import InputError
 
+_CHUNK = 1 << 16
+
 
 def _download(url: str, target: Path) -> Path:
     """Fetch `url` into `target` (suffix .xlsx instead when the body is a workbook)."""
+    deadline = time.monotonic() + config.DOWNLOAD_DEADLINE_S
     request = urllib.request.Request(url, headers={"User-Agent": "absensi-medsos"})
+    timeout = min(config.DOWNLOAD_TIMEOUT_S, config.DOWNLOAD_DEADLINE_S)
     try:
-        with urllib.request.urlopen(request, timeout=config.DOWNLOAD_TIMEOUT_S) as resp:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             content_type = resp.headers.get("Content-Type", "") or ""
-            body = resp.read(config.MAX_INPUT_BYTES + 1)
+            promised = resp.headers.get("Content-Length")
+            body = _read_body(resp, url, deadline)
     except urllib.error.HTTPError as exc:
         raise InputError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, (socket.timeout, TimeoutError)):
-            reason = f"timed out after {config.DOWNLOAD_TIMEOUT_S} s"
+            reason = f"timed out after {timeout} s"
         raise InputError(f"cannot download {url}: {reason}") from None
     except TimeoutError:
-        raise InputError(f"cannot download {url}: timed out after {config.DOWNLOAD_TIMEOUT_S} s") from None
-    except (OSError, ValueError) as exc:
+        if time.monotonic() >= deadline - 0.05:
+            raise _late(url) from None
+        raise InputError(f"cannot download {url}: timed out after {timeout} s") from None
+    except http.client.IncompleteRead as exc:
+        raise InputError(f"cannot download {url}: the download ended early (received {len(exc.partial):,} "
+                         "bytes of a longer body); run again") from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         raise InputError(f"cannot download {url}: {exc}") from None
-    if len(body) > config.MAX_INPUT_BYTES:
-        raise InputError(f"cannot download {url}: larger than {config.MAX_INPUT_BYTES:,} bytes")
+    if promised is not None and promised.strip().isdigit() and len(body) < int(promised):
+        raise InputError(
+            f"cannot download {url}: the download ended early (received {len(body):,} of "
+            f"{int(promised):,} bytes); nothing was read from it, run again"
+        )
     head = body[:512].lstrip().lower()
     if "text/html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
         raise InputError(
@@ -42,3 +60,35 @@ def _download(url: str, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(body)
     return target
+
+
+def _late(url: str) -> InputError:
+    return InputError(
+        f"cannot download {url}: not complete after {config.DOWNLOAD_DEADLINE_S} s "
+        "(the server sends too slowly); run again later or save the sheet as a file in the data directory"
+    )
+
+
+def _read_body(resp, url: str, deadline: float) -> bytes:
+    """The whole body, read in chunks; each read may wait only until the overall deadline."""
+    sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _late(url)
+        if sock is not None:
+            sock.settimeout(min(left, config.DOWNLOAD_TIMEOUT_S))
+        try:
+            chunk = resp.read1(_CHUNK)
+        except TimeoutError:
+            if time.monotonic() >= deadline - 0.05:
+                raise _late(url) from None
+            raise
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)
+        size += len(chunk)
+        if size > config.MAX_INPUT_BYTES:
+            raise InputError(f"cannot download {url}: larger than {config.MAX_INPUT_BYTES:,} bytes")

@@ -25,7 +25,8 @@ def _is_url(text: str) -> bool:
 
 def response_source(data_dir: Path, task: pd.Series) -> Path | str:
     """Where a task's responses come from: its `sumber` (a path relative to the data directory,
-    or an http(s) URL), else responses/<task_id>.csv or .xlsx."""
+    or an http(s) URL), else responses/<task_id>.csv or .xlsx. A path must stay inside the data
+    directory once symbolic links are followed; nothing is read from one that does not."""
     sumber = task.get("sumber")
     if not _empty(sumber):
         sumber = str(sumber).strip()
@@ -37,8 +38,49 @@ def response_source(data_dir: Path, task: pd.Series) -> Path | str:
                 f"task {task['task_id']}: sumber {sumber!r} must be a path inside the data directory "
                 "(like responses/file.csv) or an http(s) URL"
             )
-        return Path(data_dir) / rel
-    return find_input(Path(data_dir), f"responses/{task['task_id']}")
+        path = Path(data_dir) / rel
+        if not _inside(path, data_dir):
+            raise InputError(
+                f"task {task['task_id']}: sumber {sumber!r} leads outside the data directory (a symbolic "
+                "link); copy the file into the data directory instead"
+            )
+        return path
+    try:
+        path = find_input(Path(data_dir), f"responses/{task['task_id']}")
+    except InputError as exc:
+        raise InputError(str(exc) + _form_export_hint(Path(data_dir) / "responses", str(task["task_id"]))) from None
+    if not _inside(path, data_dir):
+        raise InputError(f"{path} leads outside the data directory (a symbolic link); copy the file into "
+                         "the data directory instead")
+    return path
+
+
+def _inside(path: Path, data_dir: Path) -> bool:
+    """`path`, with every symbolic link followed, is inside `data_dir` (also followed)."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(data_dir).resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+# File names Google Forms gives a response sheet's export, in English and in Indonesian.
+_FORM_EXPORT = re.compile(r"\((responses|respons|jawaban|tanggapan)\)|(form responses|jawaban formulir|"
+                          r"respons formulir|tanggapan formulir)", re.I)
+
+
+def _form_export_hint(folder: Path, task_id: str) -> str:
+    """'; responses/ holds '<name>', a Google Forms export: rename it ...' when such a file is there."""
+    try:
+        names = sorted(p.name for p in folder.iterdir()
+                       if p.suffix.lower() in (".csv", ".xlsx") and _FORM_EXPORT.search(p.name))
+    except OSError:
+        return ""
+    if not names:
+        return ""
+    shown = ", ".join(repr(n) for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    first = names[0]
+    return (f"; responses/ holds {shown}, a Google Forms export: rename it to {task_id}{Path(first).suffix.lower()} "
+            f"or set sumber to 'responses/{first}' in this task's row of tasks.csv")
 
 
 def load_responses(data_dir: Path, task: pd.Series, *, download_dir: Path | None = None) -> pd.DataFrame:

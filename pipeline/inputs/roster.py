@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,16 @@ def _status(value: object) -> str:
     return text.title()
 
 
+# A minus sign (ASCII, Unicode minus, dashes) before the digits: a negative number, not an id.
+_NEGATIVE = re.compile(r"^[-\u2212\u2012\u2013\u2014]\s*\d")
+
+
+def _roster_id(text: str) -> int | None:
+    """A roster nomor absen: a positive integer. A negative number is no id (missing_id), while
+    a response's leading '-' stays noise (contract.parse_nomor_absen)."""
+    return None if _NEGATIVE.match(text) else contract.parse_nomor_absen(text)
+
+
 def load_roster(data_dir: Path) -> pd.DataFrame:
     """The canonical roster frame (docs/architecture.md) from roster.csv or roster.xlsx."""
     path = find_input(data_dir, "roster")
@@ -38,7 +49,7 @@ def load_roster(data_dir: Path) -> pd.DataFrame:
     n = len(raw)
     out = pd.DataFrame({"source_row": raw["source_row"].astype("int64")})
     out["nomor_absen_raw"] = _strip(raw["nomor_absen"])
-    ids = {u: contract.parse_nomor_absen(u) for u in out["nomor_absen_raw"].dropna().unique()}
+    ids = {u: _roster_id(u) for u in out["nomor_absen_raw"].dropna().unique()}
     out["nomor_absen"] = out["nomor_absen_raw"].map(ids).astype("Int64")
     out["nama"] = _strip(raw["nama"])
     out["jabatan_raw"] = _strip(raw["jabatan"])

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import numpy as np
 import pandas as pd
 
 STRING = pd.StringDtype()
+log = logging.getLogger("pipeline.inputs")
+
+
+def note(warnings: list[str], message: str) -> None:
+    """A warning about an input that is still read: kept (a loader's frame carries them in
+    attrs["warnings"]) and logged to stderr."""
+    warnings.append(message)
+    log.warning("warning: %s", message)
 
 
 def _is_blank(value: object) -> bool:
@@ -59,6 +68,10 @@ def _map_unique(col: pd.Series, func) -> pd.Series:
 def _attrs(df: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
     df.attrs["source"] = source.attrs.get("source")
     df.attrs["sha256"] = source.attrs.get("sha256")
+    for key in ("sheet", "header_row"):
+        if key in source.attrs:
+            df.attrs[key] = source.attrs[key]
+    df.attrs["warnings"] = list(source.attrs.get("warnings", []))
     return df
 
 

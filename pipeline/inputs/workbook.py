@@ -1,4 +1,4 @@
-"""Reading an XLSX workbook: zip checks, the worksheet's cells, the header row."""
+"""Reading an XLSX workbook: zip checks, the sheet that holds the headers, its cells."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.errors import InputError
-from pipeline.inputs.values import _is_blank
+from pipeline.inputs.headers import _find_header
+from pipeline.inputs.values import _is_blank, note
 
 
 def _check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
@@ -33,18 +34,34 @@ def _check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
         )
 
 
-def _calamine_rows(data: bytes, path: Path) -> list[list]:
-    """Rows of the first worksheet (from A1, so index + 1 is the spreadsheet row), read by
-    python-calamine: strings, floats, bools, and date/time cells as datetime objects."""
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
+def _xlsx_table(data: bytes, path: Path, match, warnings: list[str]) -> dict:
+    """The worksheet of an XLSX workbook that holds the contract's headers: visible sheets first,
+    in workbook order, then hidden ones; a warning names the others when several qualify.
+    Returns {sheet, header_at, columns, rows, numbers} (rows: the data rows, numbers: source_row)."""
+    _check_zip(data, path)
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
-            first = next((m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet), None)
-            if first is None:
+            sheets = [m for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+            if not sheets:
                 raise InputError(f"{path} has no worksheet")
-            return wb.get_sheet_by_name(first).to_python(skip_empty_area=False)
+            sheets.sort(key=lambda m: m.visible != SheetVisibleEnum.Visible)  # stable: visible ones first
+            chosen, qualifying, first_error = None, [], None
+            for meta in sheets:
+                label = repr(meta.name) + ("" if meta.visible == SheetVisibleEnum.Visible else " (hidden)")
+                rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                if all(_is_blank(v) for row in rows for v in row):
+                    continue
+                try:
+                    header_at, columns = _find_header(rows, match, f"{path}, sheet {meta.name!r}")
+                except InputError as exc:
+                    first_error = first_error or exc
+                    continue
+                qualifying.append(label)
+                if chosen is None:
+                    chosen = {"sheet": meta.name, "header_at": header_at, "columns": columns, "rows": rows}
         finally:
             wb.close()
     except InputError:
@@ -52,27 +69,32 @@ def _calamine_rows(data: bytes, path: Path) -> list[list]:
     except Exception as exc:  # calamine raises CalamineError, XmlError, ZipError, ValueError ...
         detail = " ".join(str(exc).split())[:300]
         raise InputError(f"{path} is not a valid XLSX workbook ({type(exc).__name__}: {detail})") from None
+    if chosen is None:
+        raise first_error or InputError(f"{path} is empty (no worksheet has a header row)")
+    if len(qualifying) > 1:
+        names = ", ".join(qualifying[:-1]) + " and " + qualifying[-1]
+        note(warnings, f"{path}: sheets {names} {'both' if len(qualifying) == 2 else 'all'} hold the "
+                       f"expected headers; read {chosen['sheet']!r} (the first visible one); delete the "
+                       "sheets that are not the data if that is wrong")
+    chosen["rows"], chosen["numbers"] = _data_rows(chosen.pop("rows"), chosen["header_at"])
+    return chosen
 
 
-def _collect(rows: list[list]) -> tuple[list | None, list, list[int]]:
-    """(header, data rows, source_row numbers): the header is the first non-blank row; blank
-    rows after it are dropped but keep their number."""
-    header, out, numbers = None, [], []
-    header_at = 0
-    for number, row in enumerate(rows, start=1):
-        if header is None:
-            if any(not _is_blank(v) for v in row):
-                header, header_at = list(row), number
-            continue
+def _data_rows(rows: list[list], header_at: int) -> tuple[list, list[int]]:
+    """(data rows, source_row numbers) below the header row `header_at` (1-based): blank rows
+    are dropped but keep their number."""
+    out, numbers = [], []
+    for number in range(header_at + 1, len(rows) + 1):
+        row = rows[number - 1]
         if all(_is_blank(v) for v in row):
             continue
         out.append(row)
         numbers.append(number - header_at)
-    return header, out, numbers
+    return out, numbers
 
 
-def _xlsx_grid(data: bytes, path: Path) -> tuple[list, list, list[int]]:
-    """(header, data rows, source_row numbers) of the first worksheet of an XLSX workbook."""
+def _check_zip(data: bytes, path: Path) -> None:
+    """A zip archive within the size limits, or an InputError saying what the file is."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         if data.startswith(b"PK\x03\x04"):
             kind = "a truncated or damaged zip archive (its directory at the end is missing)"
@@ -86,7 +108,3 @@ def _xlsx_grid(data: bytes, path: Path) -> tuple[list, list, list[int]]:
             _check_zip_sizes(zf, path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError) as exc:
         raise InputError(f"{path} is not a valid XLSX workbook ({exc})") from None
-    header, rows, numbers = _collect(_calamine_rows(data, path))
-    if header is None:
-        raise InputError(f"{path} is empty (the first worksheet has no header row)")
-    return header, rows, numbers
