@@ -8,13 +8,15 @@ DATA   ?= data/sample
 OUT    ?= reports
 TASK   ?=
 ARGS   ?=
+SCALE  ?=
+# The pipeline prints "exit code N: meaning" when it fails under make (make itself always says Error 2).
 
 .DEFAULT_GOAL := help
 .PHONY: help env report stage sample test lint lab clean distclean lock
 
 help: ## List the targets
 	@echo "absensi-medsos: TPP social-media attendance reports"
-	@echo "usage: make <target> [TASK=<task_id>] [DATA=<dir>] [OUT=<dir>]"
+	@echo "usage: make <target> [TASK=<task_id>] [DATA=<dir>] [OUT=<dir>] [ARGS=\"--force --strict\"]"
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -30,8 +32,8 @@ env: $(STAMP) ## Create the virtual environment from the lock (done automaticall
 report: $(STAMP) ## Render all reports of a task: [TASK=id] [DATA=dir] [OUT=dir] (sample data by default)
 	$(VPY) -m pipeline report --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS)
 
-stage: $(STAMP) ## Only validate, resolve and compute a task (writes OUT/<task>/tables)
-	$(VPY) -m pipeline stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)")
+stage: $(STAMP) ## Only validate, resolve and compute a task, published whole into OUT/<task>/ (tables/): [TASK=id] [DATA=dir] [OUT=dir] [ARGS=--strict]
+	$(VPY) -m pipeline stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS)
 
 .PHONY: audit bundle verify
 # DATA is passed to audit only when given (make audit DATA=...): by default the data directory
@@ -45,8 +47,8 @@ bundle: $(STAMP) ## One zip per province and one national (PDF, HTML, notebook, 
 verify: $(STAMP) ## Check every file against its manifest.json: OUT=<task folder | unpacked bundle | bundle .zip> (or OUT=dir TASK=id)
 	$(VPY) -m pipeline verify --out "$(OUT)" $(if $(TASK),--task "$(TASK)")
 
-sample: $(STAMP) ## Write the deterministic sample data directory to data/sample
-	$(VPY) -m pipeline sample data/sample
+sample: $(STAMP) ## Write the deterministic sample data directory to data/sample: [SCALE=0.05] (a small, quick one)
+	$(VPY) -m pipeline sample data/sample $(if $(SCALE),--scale "$(SCALE)")
 
 test: $(STAMP) ## Run the tests: unit tests of pipeline/, end-to-end render, nbval over executed notebooks
 	$(VPY) -m pytest $(ARGS)
@@ -54,9 +56,10 @@ test: $(STAMP) ## Run the tests: unit tests of pipeline/, end-to-end render, nbv
 lint: $(STAMP) ## Check code and notebooks with ruff (configuration in pyproject.toml)
 	$(VPY) -m ruff check .
 
-lab: $(STAMP) ## JupyterLab with the notebooks ready to run on the sample's latest task
-	$(VPY) -m pipeline stage --data data/sample --out reports
-	$(VPY) -m jupyter lab --notebook-dir=notebooks
+lab: $(STAMP) ## JupyterLab with the notebooks ready to run on a task's tables: [TASK=id] [DATA=dir] [OUT=dir]
+	$(VPY) -m pipeline stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS)
+	@echo "notebooks: set data_dir = \"$(abspath $(DATA))\" and the task folder under $(abspath $(OUT)) in the parameters cell"
+	$(VPY) -m jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## Remove rendered reports and the generated sample data (keeps .venv)
 	rm -rf reports/*/ reports/.staging reports/.history data/sample .pytest_cache

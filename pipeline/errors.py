@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class PipelineError(Exception):
     """Base class: the message is written for the person running the pipeline."""
@@ -33,6 +36,54 @@ class AuditFailed(PipelineError):
     exit_code = 5
 
 
+
+
+class FileSystemError(PipelineError):
+    """A file or folder could not be written or read: disk full, read-only, no permission, a file
+    where a folder should be, a name too long. Built from the OSError by `from_os_error`."""
+
+    exit_code = 6
+
+    @classmethod
+    def from_os_error(cls, exc: OSError) -> FileSystemError:
+        return cls(os_error_message(exc))
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line naming the file and what to do, for an OSError the system raised."""
+    name = str(exc.filename) if exc.filename is not None else "a file"
+    short = name if len(name) <= 160 else name[:100] + "…" + name[-40:]
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return (f"disk full: no space left to write {short}; free some space (or give an OUT folder on a disk "
+                "with room) and run again; earlier outputs are unchanged")
+    if code == errno.EROFS:
+        return f"{short} is on a read-only file system: give an OUT folder you can write to"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"permission denied for {short}: give an OUT folder you can write to (or fix its permissions)"
+    if code == errno.ENAMETOOLONG:
+        return (f"file name too long ({len(os.fsencode(name))} bytes): {short}; use a shorter task_id "
+                "or OUT path (a file name can have at most 255 bytes)")
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        return f"{short}: a file stands where a folder is needed; give a folder as OUT"
+    return f"{exc.strerror or exc}: {short}"
+
+
+EXIT_CODES = {
+    0: "ok",
+    1: "unexpected error (a bug: report it with the command you ran)",
+    2: "bad input: the data directory or one of its files breaks the data contract",
+    3: "a data-quality gate failed (for example quarantined roster rows with --strict)",
+    4: "one or more reports failed to render (the others are published)",
+    5: "the audit or verify found a difference",
+    6: "a file or folder could not be written or read (disk full, read-only, permission, name too long)",
+    130: "interrupted (Ctrl-C); nothing was published, earlier outputs are unchanged",
+}
+
+
+def exit_meaning(code: int) -> str:
+    """`exit code N: meaning` for the Makefile, which turns every failure into its own code 2."""
+    return f"exit code {code}: {EXIT_CODES.get(code, 'see the message above')}"
 
 class NotebookCellError(ReportError):
     """A cell of an executed notebook raised (papermill's `PapermillExecutionError` idiom).

@@ -179,7 +179,11 @@ def swap_in(staging: Path, final: Path) -> None:
 
 
 class task_lock:
-    """Exclusive lock on one task's outputs (fcntl advisory lock, released when the process dies)."""
+    """Exclusive lock on one task's outputs (fcntl advisory lock, released when the process dies).
+
+    The lock file is removed when the run ends. A run that opened the file just before it was
+    removed locks a file no longer there: it notices (the path's inode differs) and takes the lock
+    on a new file instead."""
 
     def __init__(self, out_root: Path, task_id: str) -> None:
         self.path = staging_root(out_root) / f"{task_id}.lock"
@@ -188,17 +192,30 @@ class task_lock:
     def __enter__(self) -> task_lock:
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "a+")
-        try:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.fh.close()
-            raise TaskBusy(f"another run is writing {self.path.parent.parent / self.path.stem}; wait for it to finish") from None
-        return self
+        while True:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fh = open(self.path, "a+")
+            except FileNotFoundError:  # .staging removed meanwhile (make clean): make it again
+                continue
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                raise TaskBusy(f"another run is writing {self.path.parent.parent / self.path.stem}; "
+                               "wait for it to finish") from None
+            try:
+                current = os.stat(self.path).st_ino == os.fstat(fh.fileno()).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                self.fh = fh
+                return self
+            fh.close()
 
     def __exit__(self, *exc) -> None:
         import fcntl
 
+        self.path.unlink(missing_ok=True)  # still holding the lock: nobody else holds this file
         fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
         self.fh.close()

@@ -31,8 +31,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import DEFAULT_TIMEZONE
+from pipeline.errors import InputError
 
-__all__ = ["Eligibility", "eligible_mask", "ineligible_reason", "start_day", "task_timezone", "REASONS"]
+__all__ = ["Eligibility", "eligible_mask", "ineligible_reason", "require_eligible", "start_day", "task_timezone",
+           "REASONS"]
 
 REASONS = ("quarantined", "out_of_scope", "resigned", "not_joined")
 
@@ -162,3 +164,22 @@ def ineligible_reason(roster: pd.DataFrame, task: Mapping | pd.Series) -> pd.Ser
 def eligible_mask(roster: pd.DataFrame, task: Mapping | pd.Series) -> pd.Series:
     """Boolean Series aligned with `roster`: True where the row is eligible for `task`."""
     return Eligibility(roster).mask(task)
+
+
+def require_eligible(roster: pd.DataFrame, task: Mapping | pd.Series) -> None:
+    """An InputError when nobody in the roster is eligible for `task`, naming the task's scope, why
+    the rows are out (counts per reason) and the provinces the roster has; a task without any
+    eligible TPP has no figure to compute (every rate would divide by zero)."""
+    reasons = ineligible_reason(roster, task)
+    if reasons.isna().any():
+        return
+    counts = reasons.value_counts()
+    why = ", ".join(f"{reason} {int(counts[reason])}" for reason in REASONS if reason in counts) or "empty roster"
+    usable = roster["quarantine_reason"].isna() if "quarantine_reason" in roster else pd.Series(True, roster.index)
+    has = sorted(roster.loc[usable, "provinsi"].dropna().astype(str).unique()) if "provinsi" in roster else []
+    listed = ", ".join(has[:12]) + (f" and {len(has) - 12} more" if len(has) > 12 else "") if has else "none"
+    raise InputError(
+        f"task {_get(task, 'task_id', '?')}: nobody in the roster is eligible (cakupan "
+        f"{str(_get(task, 'cakupan', 'nasional'))!r}; roster rows: {why}); the roster has TPP in: {listed}. "
+        "Fix the task's cakupan in the schedule or update the roster"
+    )

@@ -7,6 +7,8 @@ import json
 import multiprocessing as mp
 import os
 import shlex
+import shutil
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -17,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import config, publish
-from pipeline.errors import InputError, NotebookCellError, ReportError, ValidationFailed
-from pipeline.inputs import load
+from pipeline.errors import FileSystemError, InputError, NotebookCellError, ReportError, ValidationFailed
 from pipeline.reports import fmt
 from pipeline.rules.contract import province_slug
 from pipeline.runs import manifest
+from pipeline.runs.prepare import disk_full_hint, failed_dir, force_hint, keep_diagnosis, prepare_run
 
 
 @dataclass
@@ -106,6 +108,9 @@ _WARM_UP_LOCK = None
 def _init_worker(lock) -> None:
     global _WARM_UP_LOCK
     _WARM_UP_LOCK = lock
+    # Ctrl-C reaches every process of the terminal's group: the main process stops the workers
+    # itself, so a worker ignores it instead of printing a KeyboardInterrupt traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _warm_up() -> int:
@@ -146,6 +151,10 @@ def worker_pool(workers: int):
     warm = [pool.submit(_warm_up) for _ in range(max(1, workers))]
     try:
         yield pool
+    except BaseException:  # interrupted or failed: stop the workers now instead of waiting for their reports
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        raise
     finally:
         for f in warm:
             f.cancel()
@@ -155,7 +164,8 @@ def worker_pool(workers: int):
 # --------------------------------------------------------------------------- the run
 
 
-def _run_task_notebook(data_dir: Path, task_id: str, staging: Path, strict: bool, history_dir: Path) -> tuple[dict, dict]:
+def _run_task_notebook(data_dir: Path, task_id: str, staging: Path, strict: bool,
+                       history_dir: Path) -> tuple[dict, dict]:
     from pipeline.reports.render import execute_notebook
 
     params = {"data_dir": str(data_dir.resolve()), "task_id": task_id, "out_dir": ".", "strict": strict,
@@ -183,14 +193,9 @@ def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
     from pipeline.runs.stage import input_files
 
     t0 = time.perf_counter()
-    data_dir = Path(data_dir)
-    out_root = Path(out_root)
+    data_dir, out_root = Path(data_dir), Path(out_root)
     ensure_sample(data_dir, log)
-    if not data_dir.is_dir():
-        raise InputError(f"data directory {data_dir} does not exist")
-    tasks = load.load_tasks(data_dir)
-    task_id = task_id or str(tasks.iloc[-1]["task_id"])
-    load.get_task(tasks, task_id)  # unknown task id: a clear error before any work
+    tasks, task_id = prepare_run(data_dir, out_root, task_id)
     final = out_root / task_id
     with publish.task_lock(out_root, task_id):  # TaskBusy (a ReportError) if another run holds it
         for line in publish.recover(out_root, task_id):
@@ -199,18 +204,21 @@ def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
         key = manifest.run_key(inputs, {"task_id": task_id, "strict": strict})
         if not force and manifest.up_to_date(final, key):
             log(f"{task_id}: inputs, code and parameters unchanged since the published run; nothing to do "
-                f"(--force renders again)")
+                f"({force_hint()} renders again)")
             return BatchResult(task_id, final, skipped=True, seconds=time.perf_counter() - t0)
         staging = publish.new_staging(out_root, task_id)
         try:
             result = _render_all(task_id, data_dir, out_root, staging, final, strict=strict, workers=workers,
                                  key=key, t0=t0, log=log)
+        except (NotebookCellError, ValidationFailed) as exc:
+            raise keep_diagnosis(exc, staging, out_root, task_id, data_dir) from None
         finally:
             publish.remove_tree(staging)  # gone already when it was swapped in
+    shutil.rmtree(failed_dir(out_root, task_id), ignore_errors=True)  # an earlier failure is no longer current
     if result.failed:
         names = ", ".join(f["name"] for f in result.failed)
         raise ReportError(f"{len(result.failed)} of {len(result.failed) + len(result.rendered)} reports failed "
-                          f"({names}); the other reports are in {final}")
+                          f"({names}); the other reports are in {final}" + disk_full_hint(result.failed, out_root))
     return result
 
 
@@ -222,7 +230,7 @@ def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, fin
         log(f"[task] {task_id}: validate, resolve, compute (notebooks/task.ipynb) ...")
         t = time.perf_counter()
         params, info = _run_task_notebook(data_dir, task_id, staging, strict, out_root / config.HISTORY_DIRNAME)
-        log(f"[task] done in {time.perf_counter() - t:.1f} s; {len(info['provinces'])} provinces in scope")
+        log(f"[task] done in {time.perf_counter() - t:.1f} s; {_provinces(len(info['provinces']))} in scope")
         province = pd.read_csv(config.tables_dir(staging) / "participation_province.csv")
         jobs = order_jobs(plan_jobs(staging, info), province)
         result = BatchResult(task_id, final)
@@ -238,6 +246,8 @@ def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, fin
                     f"(notebook {steps.get('execute', 0):.1f} s, HTML {steps.get('html', 0):.1f} s, "
                     f"PDF {steps.get('pdf', 0):.1f} s)")
             except Exception as exc:  # one failing report never stops the others
+                if isinstance(exc, NotebookCellError) and exc.kept and Path(exc.kept).is_relative_to(staging):
+                    exc.kept = str(final / Path(exc.kept).relative_to(staging))  # where it is once published
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 result.failed.append({"name": job.name, "error": msg})
                 log(f"[{done:>2}/{total}] {job.name:<28} GAGAL: {msg}")
@@ -252,6 +262,46 @@ def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, fin
                             seconds=result.seconds, key=None if result.failed else key)
     publish.swap_in(staging, final)
     return result
+
+
+def run_stage(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DIR,
+              out_root: Path = config.REPORTS_DIR, *, strict: bool = False, log=print) -> Path:
+    """`python -m pipeline stage`: only the task stage (tables/, validation/, task.json), published
+    whole into OUT/<task_id>/ like a report run. A folder holding a report run is left alone: its
+    tables are current when the run is up to date, and otherwise the reports would no longer
+    match the tables (FileSystemError: write the tables elsewhere, or render the reports)."""
+    from pipeline.runs.stage import input_files, run_task
+
+    data_dir, out_root = Path(data_dir), Path(out_root)
+    ensure_sample(data_dir, log)
+    tasks, task_id = prepare_run(data_dir, out_root, task_id)
+    final = out_root / task_id
+    with publish.task_lock(out_root, task_id):
+        for line in publish.recover(out_root, task_id):
+            log(f"[recover] {line}")
+        if (final / "manifest.json").is_file():
+            key = manifest.run_key(input_files(data_dir, tasks, task_id), {"task_id": task_id, "strict": strict})
+            if manifest.up_to_date(final, key):
+                log(f"{task_id}: the tables of the published report run are up to date; nothing to do")
+                return final
+            raise FileSystemError(
+                f"{final} holds a published report run: a stage run would replace it with tables only; "
+                "give another output folder (OUT=... or --out) or render the reports again (make report)")
+        staging = publish.new_staging(out_root, task_id)
+        try:
+            run_task(data_dir, task_id, staging, strict=strict, history_dir=out_root / config.HISTORY_DIRNAME,
+                     log=log)
+            publish.swap_in(staging, final)
+        except ValidationFailed as exc:
+            raise keep_diagnosis(exc, staging, out_root, task_id, data_dir) from None
+        finally:
+            publish.remove_tree(staging)
+    shutil.rmtree(failed_dir(out_root, task_id), ignore_errors=True)
+    return final
+
+
+def _provinces(n: int) -> str:
+    return f"{n} province" if n == 1 else f"{n} provinces"
 
 
 def main_summary(result: BatchResult) -> str:

@@ -3,96 +3,139 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from pipeline import config
-from pipeline.errors import PipelineError
+from pipeline.errors import FileSystemError, PipelineError, exit_meaning
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pipeline", description="absensi-medsos: TPP social-media attendance reports")
+    p = argparse.ArgumentParser(prog="python -m pipeline",
+                                description="absensi-medsos: TPP social-media attendance reports")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("report", help="render every province report and the national one for a task")
-    r.add_argument("--task", default=None, help="task_id (default: the latest task of the schedule)")
-    r.add_argument("--data", type=Path, default=config.SAMPLE_DATA_DIR, help="data directory (default: the embedded sample)")
+    r.add_argument("--task", default=None, help="task_id (default: the latest task that has started)")
+    r.add_argument("--data", type=Path, default=config.SAMPLE_DATA_DIR,
+                   help="data directory (default: the embedded sample)")
     r.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder (default: reports/)")
     r.add_argument("--strict", action="store_true", help="fail when any roster row is quarantined")
     r.add_argument("--workers", type=int, default=config.WORKERS, help="reports rendered in parallel")
-    r.add_argument("--force", action="store_true", help="render again even when nothing changed since the published run")
+    r.add_argument("--force", action="store_true",
+                   help="render again even when nothing changed since the published run")
 
-    s = sub.add_parser("stage", help="only validate, resolve and compute a task (writes tables/)")
-    s.add_argument("--task", default=None)
-    s.add_argument("--data", type=Path, default=config.SAMPLE_DATA_DIR)
-    s.add_argument("--out", type=Path, default=config.REPORTS_DIR)
-    s.add_argument("--strict", action="store_true")
+    s = sub.add_parser("stage", help="only validate, resolve and compute a task (publishes OUT/<task_id>/tables/)")
+    s.add_argument("--task", default=None, help="task_id (default: the latest task that has started)")
+    s.add_argument("--data", type=Path, default=config.SAMPLE_DATA_DIR,
+                   help="data directory (default: the embedded sample)")
+    s.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder (default: reports/)")
+    s.add_argument("--strict", action="store_true", help="fail when any roster row is quarantined")
 
     g = sub.add_parser("sample", help="write the deterministic sample data directory")
-    g.add_argument("out", type=Path, nargs="?", default=config.SAMPLE_DATA_DIR)
-    g.add_argument("--scale", type=float, default=1.0)
-    g.add_argument("--seed", type=int, default=None)
+    g.add_argument("out", type=Path, nargs="?", default=config.SAMPLE_DATA_DIR,
+                   help="folder to write (default: data/sample)")
+    g.add_argument("--scale", type=float, default=1.0,
+                   help="fraction of the national roster (default 1.0, about 30,000 TPP; 0.05 is a quick one)")
+    g.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's fixed seed)")
 
-    a = sub.add_parser("audit", help="check the inputs' hashes, rerun a task's notebooks with nbval and compare every output")
+    a = sub.add_parser("audit",
+                       help="check the inputs' hashes, rerun a task's notebooks with nbval and compare every output")
     a.add_argument("--task", default=None, help="task_id (default: the only task folder in --out)")
-    a.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder holding <task_id>/ (default: reports/)")
-    a.add_argument("--data", type=Path, default=None, help="data directory (default: the one recorded in manifest.json)")
+    a.add_argument("--out", type=Path, default=config.REPORTS_DIR,
+                   help="output folder holding <task_id>/ (default: reports/)")
+    a.add_argument("--data", type=Path, default=None,
+                   help="data directory (default: the one recorded in manifest.json)")
     a.add_argument("--reports", default=None, help="only these reports, comma-separated (e.g. jawa-timur,national)")
     a.add_argument("--workers", type=int, default=2, help="nbval processes in parallel for the reports")
 
     b = sub.add_parser("bundle", help="one zip per province (and one national) with a manifest of sha256")
     b.add_argument("--task", default=None, help="task_id (default: the only task folder in --out)")
-    b.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder holding <task_id>/ (default: reports/)")
+    b.add_argument("--out", type=Path, default=config.REPORTS_DIR,
+                   help="output folder holding <task_id>/ (default: reports/)")
 
-    v = sub.add_parser("verify", help="check every file of a task folder, unpacked bundle or bundle zip against its manifest")
+    v = sub.add_parser("verify",
+                       help="check every file of a task folder, unpacked bundle or bundle zip against its manifest")
     v.add_argument("target", type=Path, nargs="?", default=None, help="folder or .zip (default: --out[/--task])")
-    v.add_argument("--out", type=Path, default=config.REPORTS_DIR)
-    v.add_argument("--task", default=None)
+    v.add_argument("--out", type=Path, default=config.REPORTS_DIR,
+                   help="folder to check when no target is given (default: reports/)")
+    v.add_argument("--task", default=None, help="check --out/<task_id>")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    interrupt = _interrupt_once() if threading.current_thread() is threading.main_thread() else None
     try:
-        if args.command == "report":
-            from pipeline.runs.batch import main_summary, run_batch
-
-            result = run_batch(args.task, args.data, args.out, strict=args.strict, workers=args.workers,
-                               force=args.force)
-            print(main_summary(result))
-        elif args.command == "stage":
-            from pipeline.runs.batch import ensure_sample
-            from pipeline.runs.stage import run_task
-
-            ensure_sample(args.data)
-            res = run_task(args.data, args.task, out_root=args.out, strict=args.strict,
-                           history_dir=Path(args.out) / config.HISTORY_DIRNAME)
-            print(f"tables for {res.task_id} -> {res.out_dir / 'tables'}")
-        elif args.command == "sample":
-            from pipeline.runs.sample import generate_sample
-
-            kwargs = {"scale": args.scale}
-            if args.seed is not None:
-                kwargs["seed"] = args.seed
-            print(f"sample data -> {generate_sample(args.out, **kwargs)}")
-        elif args.command == "audit":
-            from pipeline.runs.audit import audit, resolve_task_dir
-
-            reports = [r.strip() for r in args.reports.split(",") if r.strip()] if args.reports else None
-            audit(resolve_task_dir(args.out, args.task), data_dir=args.data, reports=reports, processes=args.workers)
-        elif args.command == "bundle":
-            from pipeline.runs.audit import resolve_task_dir
-            from pipeline.runs.bundle import make_bundles
-
-            make_bundles(resolve_task_dir(args.out, args.task))
-        elif args.command == "verify":
-            from pipeline.runs.audit import verify
-
-            verify(args.target or (args.out / args.task if args.task else args.out))
+        _run(args)
     except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(exc, exc.exit_code)
+    except OSError as exc:  # disk full, read-only, permission, name too long ... where nothing else caught it
+        return _fail(FileSystemError.from_os_error(exc), FileSystemError.exit_code)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: nothing was published; earlier outputs are unchanged", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("ABSENSI_DEBUG"):
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]} (a bug: please "
+                     "report it with the command you ran; ABSENSI_DEBUG=1 shows the traceback)", 1)
+    finally:
+        if interrupt is not None:
+            signal.signal(signal.SIGINT, interrupt)
     return 0
+
+
+def _fail(message, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    if os.environ.get("MAKELEVEL"):  # make reports every failure as its own "Error 2": say which it was
+        print(exit_meaning(code), file=sys.stderr)
+    return code
+
+
+def _interrupt_once():
+    """SIGINT raises KeyboardInterrupt once; a second Ctrl-C while the run cleans up is ignored
+    (it would otherwise interrupt the cleanup with a traceback). Returns the previous handler."""
+    def handler(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, handler)
+
+
+def _run(args: argparse.Namespace) -> None:
+    if args.command == "report":
+        from pipeline.runs.batch import main_summary, run_batch
+
+        result = run_batch(args.task, args.data, args.out, strict=args.strict, workers=args.workers,
+                           force=args.force)
+        print(main_summary(result))
+    elif args.command == "stage":
+        from pipeline.runs.batch import run_stage
+
+        final = run_stage(args.task, args.data, args.out, strict=args.strict)
+        print(f"tables for {final.name} -> {final / 'tables'}")
+    elif args.command == "sample":
+        from pipeline.runs.sample import generate_sample
+
+        kwargs = {"scale": args.scale}
+        if args.seed is not None:
+            kwargs["seed"] = args.seed
+        print(f"sample data -> {generate_sample(args.out, **kwargs)}")
+    elif args.command == "audit":
+        from pipeline.runs.audit import audit, resolve_task_dir
+
+        reports = [r.strip() for r in args.reports.split(",") if r.strip()] if args.reports else None
+        audit(resolve_task_dir(args.out, args.task), data_dir=args.data, reports=reports, processes=args.workers)
+    elif args.command == "bundle":
+        from pipeline.runs.audit import resolve_task_dir
+        from pipeline.runs.bundle import make_bundles
+
+        make_bundles(resolve_task_dir(args.out, args.task))
+    elif args.command == "verify":
+        from pipeline.runs.verify import verify
+
+        verify(args.target or (args.out / args.task if args.task else args.out))

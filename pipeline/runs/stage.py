@@ -22,7 +22,7 @@ from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, rost
 from pipeline.inputs import load
 from pipeline.publish import atomic_write_text, sha256_file, write_csv
 from pipeline.rules import validate
-from pipeline.rules.eligibility import ineligible_reason
+from pipeline.rules.eligibility import ineligible_reason, require_eligible
 from pipeline.rules.resolve import resolve_responses
 from pipeline.runs.manifest import git_commit
 
@@ -197,6 +197,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
 
     t = time.perf_counter()
     roster, roster_res = validate.validate_roster(roster_raw, strict=strict)
+    require_eligible(roster, task)  # nobody eligible: one clear InputError, not a TypeError later
     seconds["validate_roster"] = time.perf_counter() - t
     log(f"roster: {len(roster)} rows, {int(roster['quarantine_reason'].notna().sum())} quarantined")
 
@@ -274,14 +275,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     tabs["outcomes"] = compute.outcome_counts(checked)
     tabs["responses_checked"] = checked_table(checked, outcome_detail(checked, roster, task))
     tabs["resigned_responders"] = compute.resigned_responders(tabs["responses_checked"])
-    quarantine = roster[roster["quarantine_reason"].notna()]
-    tabs["roster_quarantine"] = pd.DataFrame({
-        "source_row": quarantine["source_row"].astype("int64"),
-        "nomor_absen": quarantine["nomor_absen_raw"],
-        "reason": quarantine["quarantine_reason"],
-        "provinsi": quarantine["provinsi_raw"],
-        "kabupaten": quarantine["kabupaten"],
-    })
+    tabs["roster_quarantine"] = validate.quarantine_table(roster)
     media = load.load_village_media(data_dir)
     if media is not None:
         result.inputs.append(_input_record(media, data_dir, "village_media"))
