@@ -433,7 +433,7 @@ def test_roster_date_formats(tmp_path, typed, expected):
 @pytest.mark.parametrize("bad", ["kemarin", "31/02/2025", "2025-13-01"])
 def test_roster_bad_date_names_file_row_value(tmp_path, bad):
     write_roster(tmp_path, ["1,A,TA,Bali,K,", f"2,B,TA,Bali,K,{bad}"], ROSTER_HEADER.strip() + ",Tanggal Bergabung\n")
-    with pytest.raises(InputError, match=rf"roster\.csv: row 2: tanggal_bergabung '{bad}' is not a date"):
+    with pytest.raises(InputError, match=rf"roster\.csv: row 3: tanggal_bergabung '{bad}' is not a date"):
         load.load_roster(tmp_path)
 
 
@@ -614,13 +614,13 @@ def test_tasks_missing(tmp_path):
 
 
 @pytest.mark.parametrize(("row", "message"), [
-    ("t1,Lagi,2025-11-05 08:00,2025-11-05 09:00,nasional", r"duplicate task_id 't1' \(rows 1 and 2\)"),
-    ("t2,X,2025-11-05 08:00,2025-11-05 09:00,Bali;Atlantis", r"task 't2' \(row 2\): unknown province 'Atlantis' in cakupan"),
-    ("t2,X,2025-11-05 08:00,2025-11-05 07:00,nasional", r"task 't2' \(row 2\): batas .* is before mulai"),
+    ("t1,Lagi,2025-11-05 08:00,2025-11-05 09:00,nasional", r"duplicate task_id 't1' \(rows 2 and 3\)"),
+    ("t2,X,2025-11-05 08:00,2025-11-05 09:00,Bali;Atlantis", r"task 't2' \(row 3\): unknown province 'Atlantis' in cakupan"),
+    ("t2,X,2025-11-05 08:00,2025-11-05 07:00,nasional", r"task 't2' \(row 3\): batas .* is before mulai"),
     ("t2,X,2025-11-05 08:00,2025-11-05 09:00,nasional,Asia/Bandung", r"unknown timezone 'Asia/Bandung'"),
-    ("t2,X,besok pagi,2025-11-05 09:00,nasional", r"task 't2' \(row 2\): mulai 'besok pagi' is not a date-time"),
+    ("t2,X,besok pagi,2025-11-05 09:00,nasional", r"task 't2' \(row 3\): mulai 'besok pagi' is not a date-time"),
     ("t2,X,2025-11-05 08:00,2025-02-30 09:00,nasional", r"batas '2025-02-30 09:00' is not a valid date-time"),
-    ("t2,X,2025-11-05 08:00,2025-11-05 09:00,", r"row 2: cakupan is empty"),
+    ("t2,X,2025-11-05 08:00,2025-11-05 09:00,", r"row 3: cakupan is empty"),
     ("t 2,X,2025-11-05 08:00,2025-11-05 09:00,nasional", r"task_id 't 2' is not a slug"),
     ("t2,X,2025-11-05 08:00,2025-11-05 09:00,nasional,,,xyz", r"format_timestamp 'xyz' must be one of iso, dmy, mdy"),
 ])

@@ -12,7 +12,7 @@ from pipeline.inputs.download import _download
 from pipeline.inputs.files import find_input
 from pipeline.inputs.table import read_table
 from pipeline.inputs.timestamps import parse_timestamps
-from pipeline.inputs.values import _attrs, _empty, _map_unique, _strip
+from pipeline.inputs.values import _attrs, _empty, _map_unique, _strip, note
 from pipeline.rules import contract
 
 RESPONSE_COLUMNS = ("source_row", "timestamp_raw", "timestamp", "provinsi_raw", "provinsi",
@@ -108,6 +108,36 @@ def load_responses(data_dir: Path, task: pd.Series, *, download_dir: Path | None
     out["nama"] = _strip(raw["nama"])
     out["link"] = _strip(raw["link"])
     out = _attrs(out[list(RESPONSE_COLUMNS)].reset_index(drop=True), raw)
+    _check_window(out["timestamp"], task, str(source), out.attrs["warnings"])
     if url:
         out.attrs["url"] = url
     return out
+
+
+# Responses more than this long after batas are "long after" it (the window of the day/month reading).
+LATE_DAYS = 7
+# Warn when at least this share of the responses come long after batas.
+LATE_SHARE = 0.1
+
+
+def _check_window(timestamps: pd.Series, task: pd.Series, source: str, warnings: list[str]) -> None:
+    """Wrong task dates (a mistyped year) show in the timestamps: none in the task's window is an
+    InputError, many long after batas a warning."""
+    ts = timestamps.dropna()
+    if ts.empty:
+        return
+    mulai, batas = task["mulai"], task["batas"]
+    after = batas + pd.Timedelta(days=LATE_DAYS)
+    shown = "%Y-%m-%d %H:%M"
+    if not ts.between(mulai - pd.Timedelta(days=1), after).any():
+        raise InputError(
+            f"{source}: task {task['task_id']!r}: none of the {len(ts)} response timestamps falls between "
+            f"mulai {mulai:{shown}} and batas {batas:{shown}} (or in the {LATE_DAYS} days after); they run "
+            f"from {ts.min():{shown}} to {ts.max():{shown}}; check the task's mulai and batas in the task "
+            "schedule (a mistyped year?) and that the file holds this task's responses"
+        )
+    late = int((ts > after).sum())
+    if late >= 2 and late >= LATE_SHARE * len(ts):
+        note(warnings, f"{source}: task {task['task_id']!r}: {late} of {len(ts)} responses "
+                       f"({late / len(ts):.0%}) come more than {LATE_DAYS} days after batas {batas:{shown}}; "
+                       "check the task's batas in the task schedule")

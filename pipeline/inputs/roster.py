@@ -64,7 +64,7 @@ def load_roster(data_dir: Path) -> pd.DataFrame:
         out["status"] = pd.array(["Aktif"] * n, dtype=STRING)
     for name in ("tanggal_resign", "tanggal_bergabung"):
         if name in raw:
-            out[name] = _date_column(raw[name], name, raw["source_row"], str(path))
+            out[name] = _date_column(raw[name], name, raw["source_row"] + raw.attrs.get("header_row", 1), str(path))
         else:
             out[name] = pd.Series([None] * n, dtype=object)
     for ch in contract.CHANNELS:

@@ -84,7 +84,7 @@ def load_tasks(data_dir: Path) -> pd.DataFrame:
     rows = []
     seen: dict[str, int] = {}
     for rec in raw.to_dict("records"):
-        row = rec["source_row"]
+        row = rec["source_row"] + raw.attrs.get("header_row", 0)  # the spreadsheet row (a YAML entry's number)
         where = f"{path}: row {row}:"
 
         def text(name: str, rec: dict = rec) -> str | None:

@@ -39,6 +39,8 @@ _DATE_ISO = re.compile(
 )
 _DATE_DMY = re.compile(r"^(\d{1,2})([/\-.])(\d{1,2})\2(\d{4})(?:\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$")
 _EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+# Years a roster date (resigned, joined) may have; anything else is a mistyped year.
+ROSTER_YEARS = (1950, 2099)
 _DATE_EMPTY = {"-", "--", "—"}
 
 
@@ -66,6 +68,7 @@ def _parse_date(value: object) -> dt.date | None | str:
 
 
 def _date_column(col: pd.Series, name: str, rows: pd.Series, path: str) -> pd.Series:
+    """Roster dates of one column; `rows` are the spreadsheet rows named in messages."""
     parsed = {}
     result = []
     for value, row in zip(col.tolist(), rows.tolist()):
@@ -78,11 +81,28 @@ def _date_column(col: pd.Series, name: str, rows: pd.Series, path: str) -> pd.Se
                 f"{path}: row {row}: {name} {str(value)!r} is not a date "
                 "(write YYYY-MM-DD or DD/MM/YYYY)"
             )
+        if d is not None and not ROSTER_YEARS[0] <= d.year <= ROSTER_YEARS[1]:
+            raise InputError(
+                f"{path}: row {row}: {name} {str(value)!r} has the year {d.year}; write a date between "
+                f"{ROSTER_YEARS[0]} and {ROSTER_YEARS[1]} (a mistyped year?)"
+            )
         result.append(d)
     return pd.Series(result, index=col.index, dtype=object)
 
 
 # --- Task mulai / batas ----------------------------------------------------------------------------
+
+# Years a task date may have: outside them the year was mistyped (and pandas cannot hold 2300).
+TASK_YEARS = (2000, 2099)
+
+
+def _task_year(year: int, value: object, where: str) -> None:
+    if not TASK_YEARS[0] <= year <= TASK_YEARS[1]:
+        raise InputError(
+            f"{where} {str(value)!r} has the year {year}; a task date must be between {TASK_YEARS[0]} "
+            f"and {TASK_YEARS[1]} (a mistyped year?)"
+        )
+
 
 _TASK_ISO = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
@@ -94,6 +114,7 @@ _TASK_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2})[:.](\d{2})(
 def _task_time(value: object, tz: str, *, end_of_day: bool, where: str) -> pd.Timestamp:
     """A task's mulai/batas as a tz-aware Timestamp in `tz`."""
     if isinstance(value, dt.datetime):
+        _task_year(value.year, value, where)
         ts = pd.Timestamp(value)
         return ts.tz_convert(tz) if ts.tzinfo else ts.tz_localize(tz)
     if isinstance(value, dt.date):
@@ -110,6 +131,7 @@ def _task_time(value: object, tz: str, *, end_of_day: bool, where: str) -> pd.Ti
             f"{where} {text!r} is not a date-time (write YYYY-MM-DD HH:MM, YYYY-MM-DDTHH:MM:SS "
             "or DD/MM/YYYY HH:MM)"
         )
+    _task_year(int(y), text, where)
     try:
         if hh is None:  # a date only: mulai at 00:00:00, batas at 23:59:59 of that day
             naive = dt.datetime(int(y), int(mo), int(d), *((23, 59, 59) if end_of_day else (0, 0, 0)))
@@ -364,6 +386,13 @@ def _day_or_month_first(dmy: pd.Series, mdy: pd.Series, raw: pd.Series, *, mulai
     hi = (batas + pd.Timedelta(days=7)).tz_localize(None)
     in_d = int(dmy[differ].between(lo, hi).sum())
     in_m = int(mdy[differ].between(lo, hi).sum())
+    if not in_d and not in_m and not dmy.between(lo, hi).any():
+        raise InputError(
+            f"{where}none of the {len(raw)} response timestamps falls between mulai {mulai:%Y-%m-%d %H:%M} "
+            f"and batas {batas:%Y-%m-%d %H:%M} (or in the 7 days after), read day-first or month-first "
+            f"(e.g. {_examples(raw[differ])}); check the task's mulai and batas in the task schedule "
+            "(a mistyped year?) and that the file holds this task's responses"
+        )
     half = differ.sum() / 2
     if in_d > in_m and in_d > half:
         return dmy
