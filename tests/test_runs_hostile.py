@@ -233,6 +233,35 @@ def test_a_failed_task_notebook_is_kept_where_the_message_says(tmp_path):
     assert prepare.keep_diagnosis(other, staging, tmp_path / "out", "t", tmp_path) is other
 
 
+def test_a_failed_report_notebook_is_named_where_it_is_published(tmp_path):
+    staging, final = tmp_path / ".staging" / "t.9", tmp_path / "t"
+    exc = NotebookCellError("province.ipynb", 5, 3, "x", "KeyError", "'a'",
+                            kept=str(staging / "bali" / "report.failed.ipynb"))
+    prepare.published_path(exc, staging, final)
+    assert f"In [3] of {final / 'bali' / 'report.failed.ipynb'}" in str(exc)
+
+
+def test_disk_full_inside_the_task_notebook_says_so(monkeypatch, tmp_path):
+    from pipeline.reports import render
+    from pipeline.runs import batch
+
+    def full(*args, **kwargs):
+        raise NotebookCellError("task.ipynb", 2, 2, "x", "OSError",
+                                "[Errno 28] No space left on device: '/o/.staging/t.1/tables/a.csv'")
+
+    monkeypatch.setattr(render, "execute_notebook", full)
+    with pytest.raises(FileSystemError, match=r"^disk full while the task notebook wrote its outputs .*a\.csv"):
+        batch._run_task_notebook(tmp_path, "t", tmp_path, False, tmp_path / "h")
+
+
+def test_audit_on_a_damaged_inputs_list_is_one_line(tmp_path):
+    from pipeline.errors import AuditFailed
+    from pipeline.runs.verify import check_inputs
+
+    with pytest.raises(AuditFailed, match="'inputs' is not a list of files"):
+        check_inputs({"inputs": "roster.csv"}, tmp_path)
+
+
 # --------------------------------------------------------------------------- the default task, earlier exports
 
 

@@ -136,6 +136,14 @@ def keep_diagnosis(exc: Exception, staging: Path, out_root: Path, task_id: str, 
     return exc
 
 
+def published_path(exc: Exception, staging: Path, final: Path) -> Exception:
+    """A report's failed notebook is published with the task folder: point its message at the
+    published place (the staging folder is gone once the run is swapped in)."""
+    if isinstance(exc, NotebookCellError) and exc.kept and Path(exc.kept).is_relative_to(staging):
+        exc.kept = str(Path(final) / Path(exc.kept).relative_to(staging))
+    return exc
+
+
 def disk_full_hint(failed: list[dict], out_root: Path) -> str:
     """A sentence for a batch whose reports failed because the disk filled up."""
     if any("No space left on device" in f.get("error", "") for f in failed):
