@@ -115,6 +115,26 @@ def test_out_that_is_a_file_is_one_clear_line(small_sample, tmp_path):
     assert out.read_text() == "not a folder"
 
 
+def test_data_that_is_a_file_is_one_clear_line(tmp_path):
+    data = tmp_path / "roster.csv"
+    data.write_text("a,b\n")
+    proc = run_cli("report", "--data", str(data), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert f"DATA {data} is a file, not a data directory" in _one_clear_line(proc)
+
+
+def test_the_task_notebook_default_is_the_latest_started_task_too(small_sample, tmp_path):
+    from pipeline.runs import stage
+
+    data = _copy(small_sample, tmp_path)
+    tasks = pd.read_csv(data / "tasks.csv", dtype=str, keep_default_na=False)
+    future = tasks.iloc[[-1]].copy()
+    future["task_id"], future["mulai"], future["batas"] = "2099-01-01-nanti", "2099-01-01 08:00", "2099-01-02 23:59"
+    pd.concat([tasks, future]).to_csv(data / "tasks.csv", index=False)
+    result = stage.run_task(data, None, out_root=tmp_path / "out", log=lambda *_: None)
+    assert result.task_id == LATEST_TASK_ID
+
+
 def test_read_only_out_is_named(tmp_path, monkeypatch):
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "ro" / ".staging"))

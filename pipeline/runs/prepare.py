@@ -23,6 +23,9 @@ FAILED_DIRNAME = ".failed"
 
 def prepare_run(data_dir: Path, out_root: Path, task_id: str | None) -> tuple[pd.DataFrame, str]:
     """The schedule and the task to run, after every check that needs no heavy work."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise InputError(f"DATA {data_dir} is a file, not a data directory: give the folder that holds roster and "
+                         "tasks (DATA=... or --data)")
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist")
     check_output_root(out_root)
