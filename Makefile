@@ -17,6 +17,7 @@ SCALE  ?=
 help: ## List the targets
 	@echo "absensi-medsos: TPP social-media attendance reports"
 	@echo "usage: make <target> [TASK=<task_id>] [DATA=<dir>] [OUT=<dir>] [ARGS=\"--force --strict\"]"
+	@echo "a failed command also prints \"exit code N: meaning\" (make itself reports every failure as Error 2)"
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -62,7 +63,7 @@ lab: $(STAMP) ## JupyterLab with the notebooks ready to run on a task's tables: 
 	$(VPY) -m jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## Remove rendered reports and the generated sample data (keeps .venv)
-	rm -rf reports/*/ reports/.staging reports/.history data/sample .pytest_cache
+	rm -rf reports/*/ reports/.staging reports/.history reports/.failed data/sample .pytest_cache
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean ## Also remove the virtual environment

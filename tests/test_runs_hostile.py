@@ -90,6 +90,13 @@ def test_a_300_character_task_id_is_one_clear_line(small_sample, tmp_path):
     assert proc.returncode == 2
     line = _one_clear_line(proc)
     assert "300 bytes long" in line and "given with --task" in line and len(line) < 400
+    assert "give a task_id of the schedule" in line
+
+
+@pytest.mark.parametrize("task_id", ["../../etc", "a/b", ".hidden", ".."])
+def test_a_task_id_that_cannot_name_a_folder_is_refused(task_id):
+    with pytest.raises(InputError, match="cannot name a folder"):
+        prepare.check_task_id(task_id, pd.DataFrame({"task_id": ["2025-11-10-hari-pahlawan"]}))
 
 
 def test_a_long_task_id_in_the_schedule_is_named_there(small_sample, tmp_path):

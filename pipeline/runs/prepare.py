@@ -53,15 +53,17 @@ def default_task(tasks: pd.DataFrame, now: pd.Timestamp | None = None) -> str:
 
 def check_task_id(task_id: str, tasks: pd.DataFrame) -> None:
     """A task id that can name a folder: not too long, no path separator, not '.' or '..'."""
-    where = "in the schedule" if task_id in set(tasks["task_id"].astype(str)) else "given with --task"
+    scheduled = task_id in set(tasks["task_id"].astype(str))
+    where = "in the schedule" if scheduled else "given with --task"
+    fix = "shorten it in the schedule (tasks file)" if scheduled else "give a task_id of the schedule (--task, TASK=)"
     shown = task_id if len(task_id) <= 60 else task_id[:40] + "…" + task_id[-10:]
     size = len(os.fsencode(task_id))
     if size > MAX_TASK_ID_BYTES:
         raise InputError(f"task_id {shown!r} {where} is {size} bytes long: it names the output folder and files, "
-                         f"so it can have at most {MAX_TASK_ID_BYTES}; shorten it in the schedule (tasks file)")
+                         f"so it can have at most {MAX_TASK_ID_BYTES}; {fix}")
     if task_id in (".", "..") or any(c in task_id for c in "/\\\0") or task_id.startswith("."):
         raise InputError(f"task_id {shown!r} {where} cannot name a folder (no '/', '\\', leading '.'): "
-                         "rename it in the schedule (tasks file)")
+                         + ("rename it in the schedule (tasks file)" if scheduled else fix))
 
 
 def check_output_root(out_root: Path) -> None:
