@@ -159,7 +159,7 @@ def worker_pool(workers: int):
     warm = [pool.submit(_warm_up) for _ in range(max(1, workers))]
     try:
         yield pool
-    except BaseException:  # interrupted or failed: stop the workers now instead of waiting for their reports
+    except KeyboardInterrupt:  # Ctrl-C: stop the workers now instead of waiting for their reports
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.terminate()
         raise
