@@ -344,9 +344,9 @@ def test_one_province_is_singular():
 
 
 def test_the_up_to_date_hint_speaks_make_under_make(monkeypatch):
-    monkeypatch.delenv("MAKELEVEL", raising=False)
+    monkeypatch.delenv("ABSENSI_MAKE", raising=False)
     assert prepare.force_hint() == "--force"
-    monkeypatch.setenv("MAKELEVEL", "1")
+    monkeypatch.setenv("ABSENSI_MAKE", "1")
     assert prepare.force_hint() == "ARGS=--force"
 
 
@@ -368,6 +368,7 @@ def test_make_prints_the_pipelines_exit_code(tmp_path):
     proc = _make("stage", f"DATA={tmp_path / 'nowhere'}", f"OUT={tmp_path / 'out'}")
     assert proc.returncode == 2  # make's own
     assert "exit code 2: bad input" in proc.stderr and "does not exist" in proc.stderr
+    assert "ABSENSI_MAKE=1" in _make("-n", "report").stdout  # the up-to-date hint then says ARGS=--force
 
 
 def test_make_stage_does_not_overwrite_a_published_report_run(small_sample, tmp_path):

@@ -106,7 +106,7 @@ def check_earlier_exports(data_dir: Path, tasks: pd.DataFrame, task_id: str) -> 
 
 def force_hint() -> str:
     """How to force a rerun, in the words of the command the user typed (make or python -m)."""
-    return "ARGS=--force" if os.environ.get("MAKELEVEL") else "--force"
+    return "ARGS=--force" if os.environ.get("ABSENSI_MAKE") else "--force"  # set by the Makefile
 
 
 # --------------------------------------------------------------------------- after a failure
