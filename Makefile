@@ -9,7 +9,10 @@ OUT    ?= reports
 TASK   ?=
 ARGS   ?=
 SCALE  ?=
-# The pipeline prints "exit code N: meaning" when it fails under make (make itself always says Error 2).
+# The pipeline under make: ABSENSI_MAKE=1 makes its hints speak make (ARGS=--force); a failure
+# prints "exit code N: meaning" and keeps its code for the shell (make itself always says Error 2).
+PIPELINE := ABSENSI_MAKE=1 $(VPY) -m pipeline
+EXPLAIN   = || { code=$$?; $(VPY) -c 'import sys; from pipeline.errors import exit_meaning; print(exit_meaning(int(sys.argv[1])), file=sys.stderr)' $$code; exit $$code; }
 
 .DEFAULT_GOAL := help
 .PHONY: help env report stage sample test lint lab clean distclean lock
@@ -17,6 +20,7 @@ SCALE  ?=
 help: ## List the targets
 	@echo "absensi-medsos: TPP social-media attendance reports"
 	@echo "usage: make <target> [TASK=<task_id>] [DATA=<dir>] [OUT=<dir>] [ARGS=\"--force --strict\"]"
+	@echo "a failed command also prints \"exit code N: meaning\" (make itself reports every failure as Error 2)"
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -30,25 +34,25 @@ $(STAMP): requirements.lock pyproject.toml
 env: $(STAMP) ## Create the virtual environment from the lock (done automatically)
 
 report: $(STAMP) ## Render all reports of a task: [TASK=id] [DATA=dir] [OUT=dir] (sample data by default)
-	$(VPY) -m pipeline report --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS)
+	$(PIPELINE) report --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS) $(EXPLAIN)
 
 stage: $(STAMP) ## Only validate, resolve and compute a task, published whole into OUT/<task>/ (tables/): [TASK=id] [DATA=dir] [OUT=dir] [ARGS=--strict]
-	$(VPY) -m pipeline stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS)
+	$(PIPELINE) stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS) $(EXPLAIN)
 
 .PHONY: audit bundle verify
 # DATA is passed to audit only when given (make audit DATA=...): by default the data directory
 # recorded in the task's manifest.json is checked.
 audit: $(STAMP) ## Check input hashes, rerun TASK's notebooks with nbval, compare every figure: TASK=id [OUT=dir] [DATA=dir] [REPORTS=jawa-timur,national]
-	$(VPY) -m pipeline audit --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(if $(filter-out file default,$(origin DATA)),--data "$(DATA)") $(if $(REPORTS),--reports "$(REPORTS)") $(ARGS)
+	$(PIPELINE) audit --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(if $(filter-out file default,$(origin DATA)),--data "$(DATA)") $(if $(REPORTS),--reports "$(REPORTS)") $(ARGS) $(EXPLAIN)
 
 bundle: $(STAMP) ## One zip per province and one national (PDF, HTML, notebook, workbook, manifest) in OUT/TASK/bundles: TASK=id [OUT=dir]
-	$(VPY) -m pipeline bundle --out "$(OUT)" $(if $(TASK),--task "$(TASK)")
+	$(PIPELINE) bundle --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(EXPLAIN)
 
 verify: $(STAMP) ## Check every file against its manifest.json: OUT=<task folder | unpacked bundle | bundle .zip> (or OUT=dir TASK=id)
-	$(VPY) -m pipeline verify --out "$(OUT)" $(if $(TASK),--task "$(TASK)")
+	$(PIPELINE) verify --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(EXPLAIN)
 
 sample: $(STAMP) ## Write the deterministic sample data directory to data/sample: [SCALE=0.05] (a small, quick one)
-	$(VPY) -m pipeline sample data/sample $(if $(SCALE),--scale "$(SCALE)")
+	$(PIPELINE) sample data/sample $(if $(SCALE),--scale "$(SCALE)") $(EXPLAIN)
 
 test: $(STAMP) ## Run the tests: unit tests of pipeline/, end-to-end render, nbval over executed notebooks
 	$(VPY) -m pytest $(ARGS)
@@ -57,12 +61,12 @@ lint: $(STAMP) ## Check code and notebooks with ruff (configuration in pyproject
 	$(VPY) -m ruff check .
 
 lab: $(STAMP) ## JupyterLab with the notebooks ready to run on a task's tables: [TASK=id] [DATA=dir] [OUT=dir]
-	$(VPY) -m pipeline stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS)
+	$(PIPELINE) stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS) $(EXPLAIN)
 	@echo "notebooks: set data_dir = \"$(abspath $(DATA))\" and the task folder under $(abspath $(OUT)) in the parameters cell"
 	$(VPY) -m jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## Remove rendered reports and the generated sample data (keeps .venv)
-	rm -rf reports/*/ reports/.staging reports/.history data/sample .pytest_cache
+	rm -rf reports/*/ reports/.staging reports/.history reports/.failed data/sample .pytest_cache
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean ## Also remove the virtual environment

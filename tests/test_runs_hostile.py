@@ -90,6 +90,13 @@ def test_a_300_character_task_id_is_one_clear_line(small_sample, tmp_path):
     assert proc.returncode == 2
     line = _one_clear_line(proc)
     assert "300 bytes long" in line and "given with --task" in line and len(line) < 400
+    assert "give a task_id of the schedule" in line
+
+
+@pytest.mark.parametrize("task_id", ["../../etc", "a/b", ".hidden", ".."])
+def test_a_task_id_that_cannot_name_a_folder_is_refused(task_id):
+    with pytest.raises(InputError, match="cannot name a folder"):
+        prepare.check_task_id(task_id, pd.DataFrame({"task_id": ["2025-11-10-hari-pahlawan"]}))
 
 
 def test_a_long_task_id_in_the_schedule_is_named_there(small_sample, tmp_path):
@@ -113,6 +120,26 @@ def test_out_that_is_a_file_is_one_clear_line(small_sample, tmp_path):
         assert proc.returncode == 6, proc.stderr
         assert f"OUT {out} is a file, not a folder" in _one_clear_line(proc)
     assert out.read_text() == "not a folder"
+
+
+def test_data_that_is_a_file_is_one_clear_line(tmp_path):
+    data = tmp_path / "roster.csv"
+    data.write_text("a,b\n")
+    proc = run_cli("report", "--data", str(data), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert f"DATA {data} is a file, not a data directory" in _one_clear_line(proc)
+
+
+def test_the_task_notebook_default_is_the_latest_started_task_too(small_sample, tmp_path):
+    from pipeline.runs import stage
+
+    data = _copy(small_sample, tmp_path)
+    tasks = pd.read_csv(data / "tasks.csv", dtype=str, keep_default_na=False)
+    future = tasks.iloc[[-1]].copy()
+    future["task_id"], future["mulai"], future["batas"] = "2099-01-01-nanti", "2099-01-01 08:00", "2099-01-02 23:59"
+    pd.concat([tasks, future]).to_csv(data / "tasks.csv", index=False)
+    result = stage.run_task(data, None, out_root=tmp_path / "out", log=lambda *_: None)
+    assert result.task_id == LATEST_TASK_ID
 
 
 def test_read_only_out_is_named(tmp_path, monkeypatch):
@@ -233,6 +260,35 @@ def test_a_failed_task_notebook_is_kept_where_the_message_says(tmp_path):
     assert prepare.keep_diagnosis(other, staging, tmp_path / "out", "t", tmp_path) is other
 
 
+def test_a_failed_report_notebook_is_named_where_it_is_published(tmp_path):
+    staging, final = tmp_path / ".staging" / "t.9", tmp_path / "t"
+    exc = NotebookCellError("province.ipynb", 5, 3, "x", "KeyError", "'a'",
+                            kept=str(staging / "bali" / "report.failed.ipynb"))
+    prepare.published_path(exc, staging, final)
+    assert f"In [3] of {final / 'bali' / 'report.failed.ipynb'}" in str(exc)
+
+
+def test_disk_full_inside_the_task_notebook_says_so(monkeypatch, tmp_path):
+    from pipeline.reports import render
+    from pipeline.runs import batch
+
+    def full(*args, **kwargs):
+        raise NotebookCellError("task.ipynb", 2, 2, "x", "OSError",
+                                "[Errno 28] No space left on device: '/o/.staging/t.1/tables/a.csv'")
+
+    monkeypatch.setattr(render, "execute_notebook", full)
+    with pytest.raises(FileSystemError, match=r"^disk full while the task notebook wrote its outputs .*a\.csv"):
+        batch._run_task_notebook(tmp_path, "t", tmp_path, False, tmp_path / "h")
+
+
+def test_audit_on_a_damaged_inputs_list_is_one_line(tmp_path):
+    from pipeline.errors import AuditFailed
+    from pipeline.runs.verify import check_inputs
+
+    with pytest.raises(AuditFailed, match="'inputs' is not a list of files"):
+        check_inputs({"inputs": "roster.csv"}, tmp_path)
+
+
 # --------------------------------------------------------------------------- the default task, earlier exports
 
 
@@ -288,9 +344,9 @@ def test_one_province_is_singular():
 
 
 def test_the_up_to_date_hint_speaks_make_under_make(monkeypatch):
-    monkeypatch.delenv("MAKELEVEL", raising=False)
+    monkeypatch.delenv("ABSENSI_MAKE", raising=False)
     assert prepare.force_hint() == "--force"
-    monkeypatch.setenv("MAKELEVEL", "1")
+    monkeypatch.setenv("ABSENSI_MAKE", "1")
     assert prepare.force_hint() == "ARGS=--force"
 
 
@@ -312,6 +368,7 @@ def test_make_prints_the_pipelines_exit_code(tmp_path):
     proc = _make("stage", f"DATA={tmp_path / 'nowhere'}", f"OUT={tmp_path / 'out'}")
     assert proc.returncode == 2  # make's own
     assert "exit code 2: bad input" in proc.stderr and "does not exist" in proc.stderr
+    assert "ABSENSI_MAKE=1" in _make("-n", "report").stdout  # the up-to-date hint then says ARGS=--force
 
 
 def test_make_stage_does_not_overwrite_a_published_report_run(small_sample, tmp_path):

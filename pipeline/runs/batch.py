@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import multiprocessing as mp
@@ -23,7 +24,14 @@ from pipeline.errors import FileSystemError, InputError, NotebookCellError, Repo
 from pipeline.reports import fmt
 from pipeline.rules.contract import province_slug
 from pipeline.runs import manifest
-from pipeline.runs.prepare import disk_full_hint, failed_dir, force_hint, keep_diagnosis, prepare_run
+from pipeline.runs.prepare import (
+    disk_full_hint,
+    failed_dir,
+    force_hint,
+    keep_diagnosis,
+    prepare_run,
+    published_path,
+)
 
 
 @dataclass
@@ -151,7 +159,7 @@ def worker_pool(workers: int):
     warm = [pool.submit(_warm_up) for _ in range(max(1, workers))]
     try:
         yield pool
-    except BaseException:  # interrupted or failed: stop the workers now instead of waiting for their reports
+    except KeyboardInterrupt:  # Ctrl-C: stop the workers now instead of waiting for their reports
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.terminate()
         raise
@@ -178,6 +186,9 @@ def _run_task_notebook(data_dir: Path, task_id: str, staging: Path, strict: bool
         kind = {"InputError": InputError, "ValidationFailed": ValidationFailed}.get(exc.ename)
         if kind is not None:
             raise kind(exc.evalue) from None
+        if exc.ename in ("OSError", "IOError") and exc.evalue.startswith(f"[Errno {errno.ENOSPC}]"):
+            raise FileSystemError(f"disk full while the task notebook wrote its outputs ({exc.summary or exc.evalue}); "
+                                  "free some space and run again; earlier outputs are unchanged") from None
         raise
     return params, json.loads((staging / "task.json").read_text(encoding="utf-8"))
 
@@ -246,8 +257,7 @@ def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, fin
                     f"(notebook {steps.get('execute', 0):.1f} s, HTML {steps.get('html', 0):.1f} s, "
                     f"PDF {steps.get('pdf', 0):.1f} s)")
             except Exception as exc:  # one failing report never stops the others
-                if isinstance(exc, NotebookCellError) and exc.kept and Path(exc.kept).is_relative_to(staging):
-                    exc.kept = str(final / Path(exc.kept).relative_to(staging))  # where it is once published
+                published_path(exc, staging, final)  # where its failed notebook is once published
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 result.failed.append({"name": job.name, "error": msg})
                 log(f"[{done:>2}/{total}] {job.name:<28} GAGAL: {msg}")

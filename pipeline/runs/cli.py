@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from pipeline import config
-from pipeline.errors import FileSystemError, PipelineError, exit_meaning
+from pipeline.errors import FileSystemError, PipelineError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,9 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(message, code: int) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    if os.environ.get("MAKELEVEL"):  # make reports every failure as its own "Error 2": say which it was
-        print(exit_meaning(code), file=sys.stderr)
+    print(f"error: {message}", file=sys.stderr)  # the Makefile adds errors.exit_meaning(code)
     return code
 
 

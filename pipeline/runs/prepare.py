@@ -23,6 +23,9 @@ FAILED_DIRNAME = ".failed"
 
 def prepare_run(data_dir: Path, out_root: Path, task_id: str | None) -> tuple[pd.DataFrame, str]:
     """The schedule and the task to run, after every check that needs no heavy work."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise InputError(f"DATA {data_dir} is a file, not a data directory: give the folder that holds roster and "
+                         "tasks (DATA=... or --data)")
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist")
     check_output_root(out_root)
@@ -50,15 +53,17 @@ def default_task(tasks: pd.DataFrame, now: pd.Timestamp | None = None) -> str:
 
 def check_task_id(task_id: str, tasks: pd.DataFrame) -> None:
     """A task id that can name a folder: not too long, no path separator, not '.' or '..'."""
-    where = "in the schedule" if task_id in set(tasks["task_id"].astype(str)) else "given with --task"
+    scheduled = task_id in set(tasks["task_id"].astype(str))
+    where = "in the schedule" if scheduled else "given with --task"
+    fix = "shorten it in the schedule (tasks file)" if scheduled else "give a task_id of the schedule (--task, TASK=)"
     shown = task_id if len(task_id) <= 60 else task_id[:40] + "…" + task_id[-10:]
     size = len(os.fsencode(task_id))
     if size > MAX_TASK_ID_BYTES:
         raise InputError(f"task_id {shown!r} {where} is {size} bytes long: it names the output folder and files, "
-                         f"so it can have at most {MAX_TASK_ID_BYTES}; shorten it in the schedule (tasks file)")
+                         f"so it can have at most {MAX_TASK_ID_BYTES}; {fix}")
     if task_id in (".", "..") or any(c in task_id for c in "/\\\0") or task_id.startswith("."):
         raise InputError(f"task_id {shown!r} {where} cannot name a folder (no '/', '\\', leading '.'): "
-                         "rename it in the schedule (tasks file)")
+                         + ("rename it in the schedule (tasks file)" if scheduled else fix))
 
 
 def check_output_root(out_root: Path) -> None:
@@ -101,7 +106,7 @@ def check_earlier_exports(data_dir: Path, tasks: pd.DataFrame, task_id: str) -> 
 
 def force_hint() -> str:
     """How to force a rerun, in the words of the command the user typed (make or python -m)."""
-    return "ARGS=--force" if os.environ.get("MAKELEVEL") else "--force"
+    return "ARGS=--force" if os.environ.get("ABSENSI_MAKE") else "--force"  # set by the Makefile
 
 
 # --------------------------------------------------------------------------- after a failure
@@ -133,6 +138,14 @@ def keep_diagnosis(exc: Exception, staging: Path, out_root: Path, task_id: str, 
         target = dest / "roster_quarantine.csv"
         publish.write_csv(validate.quarantine_table(roster), target)
         return ValidationFailed(str(exc).replace("tables/roster_quarantine.csv", str(target)))
+    return exc
+
+
+def published_path(exc: Exception, staging: Path, final: Path) -> Exception:
+    """A report's failed notebook is published with the task folder: point its message at the
+    published place (the staging folder is gone once the run is swapped in)."""
+    if isinstance(exc, NotebookCellError) and exc.kept and Path(exc.kept).is_relative_to(staging):
+        exc.kept = str(Path(final) / Path(exc.kept).relative_to(staging))
     return exc
 
 

@@ -25,6 +25,7 @@ from pipeline.rules import validate
 from pipeline.rules.eligibility import ineligible_reason, require_eligible
 from pipeline.rules.resolve import resolve_responses
 from pipeline.runs.manifest import git_commit
+from pipeline.runs.prepare import default_task
 
 TABLES = {
     # The contract's tables
@@ -179,7 +180,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     t0 = time.perf_counter()
     tasks = load.load_tasks(data_dir)
     if task_id is None:
-        task_id = str(tasks.iloc[-1]["task_id"])
+        task_id = default_task(tasks)  # the latest task that has started
     task = load.get_task(tasks, task_id)
     if out_task_dir is None:
         out_task_dir = Path(out_root or config.REPORTS_DIR) / task_id

@@ -70,7 +70,10 @@ def _short(digest: str | None) -> str:
 def check_inputs(manifest: dict, data_dir: Path) -> list[str]:
     """One line per input file whose sha256 is not the manifest's (changed or missing)."""
     problems = []
-    for rec in manifest.get("inputs", []):
+    inputs = manifest.get("inputs", [])
+    if not isinstance(inputs, list) or not all(isinstance(r, dict) for r in inputs):
+        raise AuditFailed("manifest.json: 'inputs' is not a list of files: the manifest is damaged")
+    for rec in inputs:
         rel, want = rec.get("path", ""), rec.get("sha256")
         role = rec.get("role", "input")
         if rec.get("url"):
