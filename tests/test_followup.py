@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from pipeline import config
+from pipeline.figures import tables
 from pipeline.inputs import load
 from pipeline.reports import followup
 
@@ -57,7 +58,7 @@ def roster(tmp_path_factory) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def written(roster, tmp_path_factory) -> tuple[Path, list[Path]]:
     out = tmp_path_factory.mktemp("task")
-    return out, followup.write_workbooks(out, NON_RESPONDERS, roster, TASK_INFO)
+    return out, followup.write_workbooks(out, tables.non_responder_tables(NON_RESPONDERS), roster, TASK_INFO)
 
 
 def _cells(ws):
@@ -137,6 +138,6 @@ def test_province_without_non_responders_gets_an_empty_list(written):
 
 def test_bytes_are_deterministic(roster, written, tmp_path):
     out, _ = written
-    again = followup.write_workbooks(tmp_path, NON_RESPONDERS, roster, TASK_INFO)
+    again = followup.write_workbooks(tmp_path, tables.non_responder_tables(NON_RESPONDERS), roster, TASK_INFO)
     for path in again:
         assert path.read_bytes() == (out / path.relative_to(tmp_path)).read_bytes(), path

@@ -294,7 +294,9 @@ def _crafted_tables(tmp_path: Path):
                        "nama": ["Satu", "Dua", "Tiga", "Empat", "Lima Aceh"], "jabatan": ["PD"] * 5,
                        "streak": [config.TREND_TASKS, config.PEMBINAAN_STREAK, 1, config.PEMBINAAN_STREAK - 1, 9],
                        "silent_latest": [True, False, False, False, True]})
-    return present.TaskTables(tmp_path, {"timezone": "Asia/Jakarta"}, {"non_responders": nr})
+    from pipeline.figures import tables
+
+    return present.TaskTables(tmp_path, {"timezone": "Asia/Jakarta"}, tables.non_responder_tables(nr))
 
 
 def test_inactive_tpp_are_listed_apart_and_marked(tmp_path):

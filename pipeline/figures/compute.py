@@ -81,13 +81,6 @@ def participation_tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
-def add_ranks(province: pd.DataFrame) -> pd.DataFrame:
-    """Rank provinces by participation (1 = best; ties share the best rank)."""
-    out = province.copy()
-    out["rank"] = out["participation_rate"].rank(ascending=False, method="min").astype("Int64")
-    return out
-
-
 # --- History: streaks and trends -----------------------------------------------------------------
 
 def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *, full_latest: int | None = None) -> pd.DataFrame:

@@ -17,10 +17,10 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline import config
-from pipeline.rules import contract
-from pipeline.reports import fmt
-from pipeline.rules.contract import province_slug
 from pipeline.publish import atomic_write_bytes, neutralise
+from pipeline.reports import fmt
+from pipeline.rules import contract
+from pipeline.rules.contract import province_slug
 
 FILENAME = "belum-respon.xlsx"
 SHEET_SUMMARY = "Ringkasan"
@@ -40,20 +40,14 @@ LIST_COLUMNS = ["Kabupaten/Kota", "No. absen", "Nama", "Jabatan", "Tugas berturu
 CONTACT_COLUMNS = ["Kabupaten/Kota", "No. absen", "Nama", *[contract.CHANNEL_LABEL[c] for c in contract.CHANNELS]]
 
 
-def follow_up_action(streak: int, silent_latest: bool) -> str:
-    """What the PIC should do about one non-responder (the same wording as the province report)."""
-    if silent_latest:
-        return "Mungkin tidak aktif lagi: cek Data TPP"
-    if streak >= config.PEMBINAAN_STREAK:
-        return "Pembinaan"
-    return "Ingatkan"
-
-
-def province_frame(non_responders: pd.DataFrame, provinsi: str) -> pd.DataFrame:
-    """This province's non-responders, by kabupaten, longest streak first."""
-    nr = non_responders[non_responders["provinsi"] == provinsi].copy()
-    if "silent_latest" not in nr:
-        nr["silent_latest"] = False
+def province_frame(tabs: dict[str, pd.DataFrame], provinsi: str) -> pd.DataFrame:
+    """This province's non-responders with their published follow-up columns (`pembinaan`, `action`:
+    pipeline.figures.tables.follow_up), by kabupaten, longest streak first."""
+    nr = tabs["non_responders"]
+    nr = nr[nr["provinsi"] == provinsi].copy()
+    fu = tabs["follow_up"].drop_duplicates("nomor_absen").set_index("nomor_absen")
+    nr["pembinaan"] = nr["nomor_absen"].map(fu["pembinaan"]).fillna(False).astype(bool)
+    nr["action"] = nr["nomor_absen"].map(fu["action"]).fillna("")
     nr["silent_latest"] = nr["silent_latest"].fillna(False).astype(bool)
     nr["streak"] = nr["streak"].fillna(0).astype("int64")
     nr["kabupaten"] = nr["kabupaten"].fillna("").astype(str)
@@ -127,8 +121,10 @@ def _write_table(ws, first_row: int, header: list[str], rows: list[list[object]]
     ws.repeat_rows(first_row)
 
 
-def workbook_bytes(provinsi: str, nr: pd.DataFrame, contacts: pd.DataFrame, task_info: dict) -> bytes:
-    """The workbook for one province, as bytes (deterministic for the same inputs)."""
+def workbook_bytes(provinsi: str, nr: pd.DataFrame, contacts: pd.DataFrame, task_info: dict,
+                   counts: dict[str, pd.DataFrame]) -> bytes:
+    """The workbook for one province, as bytes (deterministic for the same inputs). `nr` is
+    `province_frame`; `counts` holds the published streak_counts and streak_counts_kabupaten."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -166,21 +162,24 @@ def workbook_bytes(provinsi: str, nr: pd.DataFrame, contacts: pd.DataFrame, task
         f"Pembinaan: tidak merespons {config.PEMBINAAN_STREAK} tugas berturut-turut atau lebih. Mungkin tidak aktif "
         f"lagi: tidak merespons di semua {config.TREND_TASKS} tugas terakhir, periksa Data TPP. Daftar lengkap di "
         f"lembar '{SHEET_LIST}'; kontak hanya di lembar '{SHEET_RESTRICTED}'."), fmts["note"])
-    g = nr.groupby("kabupaten", sort=True)
-    summary = [[kab, int(len(s)), int((s["streak"] >= config.PEMBINAAN_STREAK).sum()), int(s["silent_latest"].sum())]
-               for kab, s in g]
+    k = counts["streak_counts_kabupaten"]
+    k = k[k["provinsi"] == provinsi].assign(kabupaten=lambda d: d["kabupaten"].fillna("").astype(str))
+    k = k.sort_values("kabupaten", kind="stable")
+    summary = [[kab, int(n), int(p), int(s)] for kab, n, p, s in
+               k[["kabupaten", "non_responders", "streak_pembinaan", "silent_latest"]].itertuples(index=False)]
     _write_table(ws, 5, ["Kabupaten/Kota", "Belum merespons", f"Pembinaan ({config.PEMBINAAN_STREAK}+)",
                          "Mungkin tidak aktif lagi"], summary, "Ringkasan", fmts, [40, 16, 16, 18])
     total_row = 5 + max(len(summary), 1) + 1
     ws.write_string(total_row, 0, "Jumlah provinsi", fmts["bold"])
-    for c, n in enumerate([len(nr), (nr["streak"] >= config.PEMBINAAN_STREAK).sum(), nr["silent_latest"].sum()], 1):
-        ws.write_number(total_row, c, int(n), fmts["int_bold"])
+    p = counts["streak_counts"]
+    p = p[p["provinsi"] == provinsi]
+    for c, col in enumerate(["non_responders", "streak_pembinaan", "silent_latest"], 1):
+        ws.write_number(total_row, c, int(p[col].sum()), fmts["int_bold"])
 
     # 2. Every non-responder in one filterable table
     ws = wb.add_worksheet(SHEET_LIST)
     rows = [[r.kabupaten, int(r.nomor_absen), r.nama, r.jabatan, int(r.streak),
-             YA if r.streak >= config.PEMBINAAN_STREAK else TIDAK, YA if r.silent_latest else TIDAK,
-             follow_up_action(int(r.streak), bool(r.silent_latest))]
+             YA if r.pembinaan else TIDAK, YA if r.silent_latest else TIDAK, r.action]
             for r in nr.itertuples(index=False)]
     _write_table(ws, 0, LIST_COLUMNS, rows, "BelumMerespons", fmts, [32, 10, 32, 9, 14, 14, 18, 34])
 
@@ -199,14 +198,16 @@ def workbook_bytes(provinsi: str, nr: pd.DataFrame, contacts: pd.DataFrame, task
     return buf.getvalue()
 
 
-def write_workbooks(task_dir: Path, non_responders: pd.DataFrame, roster: pd.DataFrame, task_info: dict) -> list[Path]:
-    """Write `<task_dir>/<province-slug>/belum-respon.xlsx` for every province in task_info["provinces"]."""
+def write_workbooks(task_dir: Path, tabs: dict[str, pd.DataFrame], roster: pd.DataFrame, task_info: dict) -> list[Path]:
+    """Write `<task_dir>/<province-slug>/belum-respon.xlsx` for every province in task_info["provinces"],
+    from the published tables (pipeline.figures.tables.non_responder_tables: non_responders, follow_up,
+    streak_counts, streak_counts_kabupaten)."""
     task_dir = Path(task_dir)
     written = []
     contacts = roster_contacts(roster)
     for provinsi in task_info["provinces"]:
-        nr = province_frame(non_responders, provinsi)
-        data = workbook_bytes(provinsi, nr, contact_frame(nr, roster, contacts=contacts), task_info)
+        nr = province_frame(tabs, provinsi)
+        data = workbook_bytes(provinsi, nr, contact_frame(nr, roster, contacts=contacts), task_info, tabs)
         path = task_dir / province_slug(provinsi) / FILENAME
         atomic_write_bytes(path, data)
         written.append(path)

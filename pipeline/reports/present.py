@@ -1,15 +1,13 @@
 """Read-only views of the published tables for one report, formatted for readers in Bahasa Indonesia.
 
-Nothing here computes a figure: it selects rows of `tables/*.csv` (written by stage.py
-from compute.py) and formats them. Every display object shows the same content as HTML
-(escaped) and as plain text, so a notebook rerun (nbval) audits the numbers. Text from the
-inputs (names, kabupaten, task titles) is untrusted: it is escaped here, never marked up,
-and very long values are clipped so that they cannot break the page layout.
+Nothing here computes a figure: it selects rows of `tables/*.csv` and formats them. Every
+table, and every figure in it, is built by ONE function of `pipeline/figures/tables.py`
+(`build_tables`; each view below names the function behind the columns it reads). The display
+objects (Table, Text, Facts: escaped HTML and plain text) live in `pipeline/reports/display.py`.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import textwrap
@@ -19,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import config
-from pipeline.rules import contract
+from pipeline.figures.tables import ACTION_INACTIVE, ACTION_PEMBINAAN  # noqa: F401 (the actions' wording, for tests)
 from pipeline.reports import fmt
+from pipeline.reports.display import MAX_CELL, MAX_TEXT, Facts, Table, Text, clip  # noqa: F401 (notebooks: present.Text)
+from pipeline.rules import contract
 
-COUNTED = ("counted", "recovered")
 OUTCOME_LABEL = {
     "counted": "Terhitung", "recovered": "Terhitung (nomor absen dipulihkan)", "missing_id": "Nomor absen kosong",
     "invalid_timestamp": "Cap waktu tidak terbaca", "unknown_id": "Nomor absen tidak dikenal",
@@ -32,103 +31,10 @@ OUTCOME_LABEL = {
 }
 QUARANTINE_LABEL = {"missing_id": "Nomor absen kosong/bukan angka", "duplicate_id": "Nomor absen ganda",
                     "unknown_province": "Provinsi tidak dikenal", "unknown_jabatan": "Jabatan tidak dikenal"}
-ACTION_INACTIVE = "Mungkin tidak aktif lagi: cek Data TPP"
-ACTION_PEMBINAAN = "Pembinaan"
-# Untrusted text longer than this is clipped in reports (real names and places are far shorter).
-MAX_TEXT = 160
-# No table cell shows more than this (a safety net for any text; definitions are shorter).
-MAX_CELL = 400
 HEADLINE_NOTE = (
     "Perubahan: selisih partisipasi dengan tugas sebelumnya yang mencakup provinsi itu. Peringkat: 1 = partisipasi "
     "tertinggi. belum-respon.xlsx memuat data pribadi (UU PDP 27/2022) di lembar TERBATAS: hanya untuk PIC provinsi."
 )
-NUM = ' class="num"'
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clip(value: object, limit: int = MAX_TEXT) -> str:
-    """Untrusted text as shown: missing -> "", control characters -> space, at most `limit` characters."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    text = _CONTROL.sub(" ", str(value))
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({fmt.angka(len(text))} karakter)"
-
-
-# --- Display objects -------------------------------------------------------------------------------
-
-class Table:
-    """A table shown as escaped HTML (with <thead>, repeated on every PDF page) and as text.
-
-    `widths` (percent per column) gives a fixed layout: columns keep their width and long
-    text wraps inside its cell instead of squeezing its neighbours. `css` adds table classes
-    (`kecil`: smaller font; `sempit`: a narrow table). Builders clip untrusted text to
-    MAX_TEXT; no cell shows more than MAX_CELL characters whatever its source.
-    """
-
-    def __init__(self, df: pd.DataFrame, *, caption: str = "", numeric: tuple[str, ...] = (),
-                 widths: tuple[float, ...] | None = None, css: str = ""):
-        self.df = df.reset_index(drop=True)
-        self.caption = caption
-        self.numeric = set(numeric)
-        if widths is not None and len(widths) != len(self.df.columns):
-            raise ValueError(f"{len(widths)} widths for {len(self.df.columns)} columns")
-        self.widths = widths
-        self.css = css
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        head = "".join(f"<th{NUM if c in self.numeric else ''}>{e(str(c))}</th>" for c in self.df.columns)
-        body = []
-        for row in self.df.itertuples(index=False):
-            cells = []
-            for col, val in zip(self.df.columns, row):
-                cells.append(f"<td{NUM if col in self.numeric else ''}>{e(clip(val, MAX_CELL))}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        cap = f"<caption>{e(clip(self.caption, 2 * MAX_TEXT))}</caption>" if self.caption else ""
-        classes = " ".join(c for c in ("report-table", "tetap" if self.widths else "", self.css) if c)
-        cols = ""
-        if self.widths:
-            cols = "<colgroup>" + "".join(f'<col style="width: {w:g}%">' for w in self.widths) + "</colgroup>"
-        return (f'<table class="{classes}">{cap}{cols}<thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(body)}</tbody></table>')
-
-    def __repr__(self) -> str:
-        shown = self.df.map(lambda v: clip(v, MAX_CELL)) if len(self.df) else self.df
-        text = shown.to_string(index=False) if len(self.df) else "(tidak ada baris)"
-        return (clip(self.caption, 2 * MAX_TEXT) + "\n" if self.caption else "") + text
-
-
-class Text:
-    """A paragraph or heading from trusted template text with escaped values."""
-
-    def __init__(self, text: str, *, tag: str = "p", css: str = ""):
-        self.text, self.tag, self.css = text, tag, css
-
-    def _repr_html_(self) -> str:
-        cls = f' class="{self.css}"' if self.css else ""
-        return f"<{self.tag}{cls}>{html.escape(self.text)}</{self.tag}>"
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-class Facts:
-    """Headline figures as boxes (HTML) and 'label: value' lines (text)."""
-
-    def __init__(self, items: list[tuple[str, str]]):
-        self.items = items
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        cells = "".join(f'<div class="fact"><div class="fact-value">{e(v)}</div><div class="fact-label">{e(k)}</div></div>'
-                        for k, v in self.items)
-        return f'<div class="facts">{cells}</div>'
-
-    def __repr__(self) -> str:
-        return "\n".join(f"{k}: {v}" for k, v in self.items)
-
 
 # --- Loading the published tables -------------------------------------------------------------------
 
@@ -267,7 +173,7 @@ def kabupaten_table(tt: TaskTables, provinsi: str) -> tuple[pd.DataFrame, Table]
     return k, figures_frame(k, {"kabupaten": "Kabupaten/Kota"})
 
 
-def province_highlights(tt: TaskTables, provinsi: str, n: int = 5) -> Text:
+def province_highlights(tt: TaskTables, provinsi: str, n: int = config.HIGHLIGHT_KABUPATEN) -> Text:
     """Which kabupaten need follow-up: those below the national rate, lowest first."""
     k = kabupaten_rows(tt, provinsi)
     nat = national_rate(tt)
@@ -402,14 +308,12 @@ def channel_table(frame: pd.DataFrame) -> Table:
 
 
 def platform_table(tt: TaskTables, provinsi: str | None) -> Table:
-    p = tt["platforms"]
-    if provinsi is not None:
-        p = p[p["provinsi"] == provinsi]
-    g = p.groupby("platform")["responses"].sum()
-    g = g.reindex([x for x in contract.PLATFORMS if x in g.index])
-    total = g.sum()
-    out = pd.DataFrame({"Platform": g.index, "Kiriman terhitung": g.map(fmt.angka).to_numpy(),
-                        "Porsi": (g / total).map(fmt.persen).to_numpy() if total else "–"})
+    """Counted rows and share per platform (pipeline.figures.tables.platform_shares), of a province or national."""
+    p = tt["platform_shares"]
+    p = p[p["provinsi"] == provinsi] if provinsi is not None else p[p["level"] == "nasional"]
+    out = pd.DataFrame({"Platform": p["platform"].to_numpy(),
+                        "Kiriman terhitung": p["responses"].map(fmt.angka).to_numpy(),
+                        "Porsi": p["share"].map(fmt.persen).to_numpy()})
     return Table(out, numeric=("Kiriman terhitung", "Porsi"), widths=(40.0, 30.0, 30.0), css="sempit")
 
 
@@ -461,28 +365,30 @@ def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
     return Table(out, numeric=("Baris",), widths=(55.0, 30.0, 15.0), css="sempit")
 
 
+def quality_row(tt: TaskTables, provinsi: str | None) -> pd.Series:
+    """Rows checked, counted, rejected, recovered, from resigned TPP (pipeline.figures.tables.quality_summary)."""
+    q = tt["quality_summary"]
+    q = q[q["provinsi"] == provinsi] if provinsi is not None else q[q["level"] == "nasional"]
+    if q.empty:
+        return pd.Series({"rows": 0, "counted": 0, "rejected": 0, "recovered": 0, "resigned_rows": 0})
+    return q.iloc[0]
+
+
 def resigned_responders(tt: TaskTables, provinsi: str | None) -> int:
     """Rows rejected as not_eligible from TPP the roster marks as resigned (roster needs updating)."""
-    r = tt["resigned_responders"]
-    if provinsi is not None:
-        r = r[r["provinsi"] == provinsi]
-    return int(r["rows"].sum())
+    return int(quality_row(tt, provinsi)["resigned_rows"])
 
 
 def quality_facts(tt: TaskTables, provinsi: str | None) -> Facts:
     """Rows checked, counted, rejected, recovered typos, resigned TPP still sending."""
-    o = tt["outcomes"]
-    if provinsi is not None:
-        o = o[o["provinsi"] == provinsi]
-    g = o.groupby("outcome")["rows"].sum()
-    counted = int(g.reindex(list(COUNTED)).fillna(0).sum())
+    q = quality_row(tt, provinsi)
     return Facts([
-        ("Baris formulir diperiksa", fmt.angka(int(g.sum()))),
-        ("Terhitung", fmt.angka(counted)),
-        ("Ditolak", fmt.angka(int(g.sum()) - counted)),
-        ("Nomor absen salah ketik yang dipulihkan", fmt.angka(int(g.get("recovered", 0)))),
+        ("Baris formulir diperiksa", fmt.angka(int(q["rows"]))),
+        ("Terhitung", fmt.angka(int(q["counted"]))),
+        ("Ditolak", fmt.angka(int(q["rejected"]))),
+        ("Nomor absen salah ketik yang dipulihkan", fmt.angka(int(q["recovered"]))),
         ("TPP berstatus mengundurkan diri yang masih mengirim (Data TPP perlu diperbarui)",
-         fmt.angka(resigned_responders(tt, provinsi))),
+         fmt.angka(int(q["resigned_rows"]))),
     ])
 
 
@@ -512,16 +418,9 @@ def validation_summary(tt: TaskTables) -> Table:
 NON_RESPONDER_WIDTHS = (10.0, 40.0, 9.0, 13.0, 28.0)
 
 
-def _action(streak: int, silent: bool) -> str:
-    if silent:
-        return ACTION_INACTIVE
-    return ACTION_PEMBINAAN if streak >= config.PEMBINAAN_STREAK else ""
-
-
 def _non_responder_frame(g: pd.DataFrame, with_kabupaten: bool = False) -> pd.DataFrame:
     cols = {"No. absen": g["nomor_absen"].astype(str), "Nama": g["nama"].map(clip), "Jabatan": g["jabatan"],
-            "Berturut-turut": g["streak"].map(fmt.angka),
-            "Tindak lanjut": [_action(int(k), bool(s)) for s, k in zip(g["silent_latest"], g["streak"])]}
+            "Berturut-turut": g["streak"].map(fmt.angka), "Tindak lanjut": g["action"].fillna("").astype(str)}
     if with_kabupaten:
         cols = {"No. absen": cols["No. absen"], "Nama": cols["Nama"], "Kabupaten/Kota": g["kabupaten"].map(clip),
                 "Jabatan": cols["Jabatan"], "Berturut-turut": cols["Berturut-turut"]}
@@ -529,9 +428,13 @@ def _non_responder_frame(g: pd.DataFrame, with_kabupaten: bool = False) -> pd.Da
 
 
 def province_non_responders(tt: TaskTables, provinsi: str) -> pd.DataFrame:
+    """This province's non-responders (compute.non_responders: streak, silent_latest) with their
+    follow-up action (`action`: pipeline.figures.tables.follow_up_action)."""
     nr = tt["non_responders"]
     nr = nr[nr["provinsi"] == provinsi].copy()
     nr["silent_latest"] = nr["silent_latest"].fillna(False).astype(bool)
+    action = tt["follow_up"].drop_duplicates("nomor_absen").set_index("nomor_absen")["action"]
+    nr["action"] = nr["nomor_absen"].map(action).fillna("")
     return nr
 
 
@@ -547,12 +450,15 @@ def inactive_table(tt: TaskTables, provinsi: str) -> Table | Text:
 
 
 def non_responder_tables(tt: TaskTables, provinsi: str) -> list[Table]:
-    """One table per kabupaten: this province's non-responders (names only of its own TPP), longest streak first."""
+    """One table per kabupaten: this province's non-responders (names only of its own TPP), longest streak
+    first; the caption's pembinaan count is pipeline.figures.tables.streak_counts_kabupaten."""
     nr = province_non_responders(tt, provinsi)
+    counts = tt["streak_counts_kabupaten"]
+    pembinaan = counts[counts["provinsi"] == provinsi].set_index("kabupaten")["streak_pembinaan"]
     tables = []
     for kab, g in nr.groupby("kabupaten", sort=True):
         g = g.sort_values(["streak", "nomor_absen"], ascending=[False, True], kind="stable")
-        pemb = int((g["streak"] >= config.PEMBINAAN_STREAK).sum())
+        pemb = int(pembinaan.get(kab, 0))
         tables.append(Table(_non_responder_frame(g),
                             caption=f"{clip(kab)}: {fmt.angka(len(g))} belum merespons"
                                     + (f", {fmt.angka(pemb)} pembinaan" if pemb else ""),
@@ -625,11 +531,11 @@ def province_headlines(tt: TaskTables, provinces: list[str]) -> pd.DataFrame:
                                        "Median waktu respons", "Peringkat", "Perubahan"])
 
 
-def kabupaten_extremes(tt: TaskTables, n: int = 10) -> tuple[Table, Table]:
-    k = tt["participation_kabupaten"]
-    k = k[k["eligible"] >= 10]  # tiny kabupaten swing too much to rank
-    best = k.sort_values(["participation_rate", "eligible"], ascending=[False, False]).head(n)
-    worst = k.sort_values(["participation_rate", "eligible"], ascending=[True, False]).head(n)
+def kabupaten_extremes(tt: TaskTables, n: int = config.KABUPATEN_TOP_N) -> tuple[Table, Table]:
+    """The n best and n weakest kabupaten among those ranked (pipeline.figures.tables.kabupaten_ranking)."""
+    k = tt["kabupaten_ranking"]
+    best = k[k["from_top"] <= n].sort_values("from_top")
+    worst = k[k["from_bottom"] <= n].sort_values("from_bottom")
     cols = {"provinsi": "Provinsi", "kabupaten": "Kabupaten/Kota"}
     return figures_frame(best, cols, key_widths=(18.0, 20.0)), figures_frame(worst, cols, key_widths=(18.0, 20.0))
 
