@@ -30,6 +30,9 @@ WARM_KERNELS = os.environ.get("ABSENSI_WARM_KERNELS", "1") != "0"
 TREND_TASKS = 8
 # A non-responder at this streak or more is marked for coaching (pembinaan).
 PEMBINAAN_STREAK = 3
+# A non-responder at this streak or more is possibly inactive (contract: silent in the last 8 tasks
+# they were eligible for).
+INACTIVE_STREAK = 8
 # The national report ranks only kabupaten with at least this many eligible TPP (small ones swing
 # too much), and shows this many from the top and from the bottom.
 KABUPATEN_RANK_MIN_ELIGIBLE = 10

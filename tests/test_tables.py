@@ -31,29 +31,59 @@ def test_rank_shares_the_better_place_and_change_is_against_the_previous_task_co
     assert (s["provinces_ranked"] == 3).all()
 
 
-@pytest.mark.parametrize(("streak", "silent", "action"), [
-    (0, False, tables.ACTION_NONE),
-    (config.PEMBINAAN_STREAK - 1, False, tables.ACTION_NONE),
-    (config.PEMBINAAN_STREAK, False, tables.ACTION_PEMBINAAN),
-    (config.TREND_TASKS, True, tables.ACTION_INACTIVE),
+@pytest.mark.parametrize(("streak", "action"), [
+    (0, tables.ACTION_REMIND),
+    (config.PEMBINAAN_STREAK - 1, tables.ACTION_REMIND),
+    (config.PEMBINAAN_STREAK, tables.ACTION_PEMBINAAN),
+    (config.INACTIVE_STREAK - 1, tables.ACTION_PEMBINAAN),
+    (config.INACTIVE_STREAK, tables.ACTION_INACTIVE),
 ])
-def test_follow_up_action_has_one_definition(streak, silent, action):
-    assert tables.follow_up_action(streak, silent) == action
+def test_follow_up_action_has_one_definition(streak, action):
+    assert tables.follow_up_action(streak) == action
+    assert tables.is_possibly_inactive(streak) == (streak >= 8)  # the contract's 8, whatever else is configured
 
 
-def test_follow_up_table_and_kabupaten_counts_match_a_hand_count():
+def _checked(rows):
+    """Checked responses: (source_row, nomor_absen, outcome, timestamp)."""
+    return pd.DataFrame({
+        "source_row": [r[0] for r in rows], "nomor_absen": pd.array([r[1] for r in rows], dtype="Int64"),
+        "outcome": [r[2] for r in rows],
+        "timestamp": pd.to_datetime([r[3] for r in rows]).tz_localize("Asia/Jakarta"),
+    })
+
+
+def test_submitted_is_the_latest_rejected_row_resolved_to_the_tpp():
+    checked = _checked([
+        (1, 10, "before_start", "2025-11-10 07:00"),
+        (2, 10, "invalid_link", "2025-11-10 09:00"),
+        (3, 11, "invalid_link", "2025-11-10 09:00"),
+        (4, 11, "duplicate", "2025-11-10 09:00"),  # same time: the later row wins
+        (5, 12, "counted", "2025-11-10 09:00"),
+        (6, None, "unknown_id", "2025-11-10 10:00"),  # resolved to nobody
+        (7, 13, "before_start", "2025-11-10 07:30"),
+        (8, 13, "invalid_link", None),  # no timestamp: the earliest
+    ])
+    assert tables.submitted_outcomes(checked).to_dict() == {10: "invalid_link", 11: "duplicate", 13: "before_start"}
+
+
+def test_non_responders_carry_possibly_inactive_submitted_and_the_action():
     nr = pd.DataFrame({"provinsi": ["Bali", "Bali", "Bali", "Aceh"], "kabupaten": ["Badung", "Badung", None, "Pidie"],
                        "nomor_absen": [1, 2, 3, 4], "nama": list("abcd"), "jabatan": ["PD"] * 4,
-                       "streak": [config.PEMBINAAN_STREAK, 1, 9, 0], "silent_latest": [False, False, True, False]})
-    t = tables.non_responder_tables(nr)
-    fu = t["follow_up"].set_index("nomor_absen")
-    assert fu["pembinaan"].tolist() == [True, False, True, False]
-    assert fu["action"].tolist() == [tables.ACTION_PEMBINAAN, tables.ACTION_NONE, tables.ACTION_INACTIVE, ""]
+                       "streak": [config.PEMBINAAN_STREAK, 1, 9, 8]})
+    out = tables.non_responders(nr, pd.Series({2: "invalid_link", 4: "before_start", 99: "duplicate"}))
+    assert out["possibly_inactive"].tolist() == [False, False, True, True]
+    assert out["submitted"].tolist() == ["", "invalid_link", "", "before_start"]
+    assert out["action"].tolist() == [tables.ACTION_PEMBINAAN, tables.ACTION_REMIND, tables.ACTION_INACTIVE,
+                                      tables.ACTION_INACTIVE]
+    t = tables.non_responder_tables(out)
     k = t["streak_counts_kabupaten"]
     badung = k[k["kabupaten"] == "Badung"].iloc[0]
-    assert (badung["non_responders"], badung["streak_pembinaan"], badung["silent_latest"]) == (2, 1, 0)
+    assert (badung["non_responders"], badung["streak_pembinaan"], badung["possibly_inactive"], badung["submitted"]) \
+        == (2, 1, 0, 1)
     assert len(k[(k["provinsi"] == "Bali") & k["kabupaten"].isna()]) == 1  # a TPP without kabupaten is still counted
-    assert k["non_responders"].sum() == len(nr)
+    p = t["streak_counts"].set_index("provinsi")
+    assert p.loc["Aceh", "possibly_inactive"] == 1 and p.loc["Bali", "possibly_inactive"] == 1
+    assert p["non_responders"].sum() == len(nr)
 
 
 def test_quality_summary_counts_rejected_rows_per_province_and_nationally():

@@ -29,7 +29,7 @@ TABLES = {
     "participation_kabupaten": "provinsi, kabupaten + figures",
     "participation_jabatan": "provinsi, jabatan + figures",
     "responses_checked": "every response row once with its outcome",
-    "non_responders": "eligible TPP with no counted row, with streak",
+    "non_responders": "eligible TPP with no counted row: streak, possibly_inactive, submitted, pembinaan, action",
     "channel_coverage": "provinsi, channel, eligible, with_channel, coverage_rate",
     "roster_quarantine": "unusable roster rows with their reason",
     # Extra tables the reports read
@@ -38,9 +38,8 @@ TABLES = {
     "channel_coverage_national": "channel coverage of all eligible TPP",
     "trend_province": "participation per province for every task of the schedule up to this one",
     "trend_national": "national participation for every task of the schedule up to this one",
-    "streak_counts": "per province: non-responders, at the pembinaan streak or more, silent in all latest tasks",
+    "streak_counts": "per province: non-responders, pembinaan, possibly inactive, submitted but rejected",
     "streak_counts_kabupaten": "the same counts per province and kabupaten",
-    "follow_up": "per non-responder: pembinaan flag and the follow-up action the reports and workbooks show",
     "kabupaten_ranking": "kabupaten with enough eligible TPP to rank, with their place from the top and the bottom",
     "platforms": "counted rows per province and platform",
     "platform_shares": "counted rows and share per platform, per province and nationally",
@@ -61,7 +60,7 @@ PROVINCE, NATIONAL = "provinsi", "nasional"
 # The follow-up action of one non-responder (follow_up_action), as readers see it.
 ACTION_INACTIVE = "Mungkin tidak aktif lagi: cek Data TPP"
 ACTION_PEMBINAAN = "Pembinaan"
-ACTION_NONE = ""
+ACTION_REMIND = "Ingatkan"
 
 
 @dataclass
@@ -87,8 +86,9 @@ def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
     tabs["trend_province"], tabs["trend_national"] = compute.trend_tables(r.schedule, r.trend_by_task)
     tabs["province_summary"] = province_summary(tabs["participation_province"], tabs["trend_province"], task_id)
     tabs["kabupaten_ranking"] = kabupaten_ranking(tabs["participation_kabupaten"])
-    matrix = compute.status_matrix(r.roster, r.schedule, r.counted_ids, full_latest=config.TREND_TASKS)
-    nr = compute.non_responders(frame, compute.streaks(matrix), compute.silent_in_latest(matrix, config.TREND_TASKS))
+    full = max(config.TREND_TASKS, config.INACTIVE_STREAK)
+    matrix = compute.status_matrix(r.roster, r.schedule, r.counted_ids, full_latest=full)
+    nr = non_responders(compute.non_responders(frame, compute.streaks(matrix)), submitted_outcomes(r.checked))
     tabs.update(non_responder_tables(nr))
     tabs["channel_coverage"], tabs["channel_coverage_national"] = compute.channel_coverage(eligible)
     tabs["platforms"] = compute.platform_counts(r.checked)
@@ -223,11 +223,20 @@ def kabupaten_ranking(kabupaten: pd.DataFrame) -> pd.DataFrame:
 
 # --- Non-responders: streak counts and the follow-up action ------------------------------------------------
 
-def non_responder_tables(nr: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """non_responders (compute.non_responders) and the tables built on it: streak counts per province
-    and per kabupaten, and the follow-up action of each non-responder."""
-    return {"non_responders": nr, "streak_counts": compute.streak_counts(nr, config.PEMBINAAN_STREAK),
-            "streak_counts_kabupaten": streak_counts_kabupaten(nr), "follow_up": follow_up(nr)}
+def submitted_outcomes(checked: pd.DataFrame) -> pd.Series:
+    """Submitted but rejected: per nomor_absen, the outcome of the latest rejected row resolved to that
+    TPP (latest timestamp, then latest row; a row without a timestamp counts as the earliest)."""
+    rows = checked[checked["nomor_absen"].notna() & ~checked["outcome"].isin(compute.COUNTED)]
+    rows = rows.assign(_ts=pd.to_datetime(rows["timestamp"], utc=True))
+    rows = rows.sort_values(["_ts", "source_row"], na_position="first", kind="stable")
+    last = rows.drop_duplicates("nomor_absen", keep="last")
+    return pd.Series(last["outcome"].to_numpy(), index=last["nomor_absen"].astype("int64").to_numpy(), dtype=object)
+
+
+def is_possibly_inactive(streak: int) -> bool:
+    """Possibly inactive ("mungkin tidak aktif lagi"): silent in the last config.INACTIVE_STREAK tasks the
+    TPP was eligible for, i.e. a streak of that many or more."""
+    return int(streak) >= config.INACTIVE_STREAK
 
 
 def is_pembinaan(streak: int) -> bool:
@@ -235,30 +244,39 @@ def is_pembinaan(streak: int) -> bool:
     return int(streak) >= config.PEMBINAAN_STREAK
 
 
-def follow_up_action(streak: int, silent_latest: bool) -> str:
-    """What the PIC should do about one non-responder: possibly inactive (check the roster) first,
-    then pembinaan from config.PEMBINAAN_STREAK; nothing beyond the usual reminder below it."""
-    if silent_latest:
+def follow_up_action(streak: int) -> str:
+    """What the PIC should do about one non-responder, the one wording of the reports and workbooks:
+    possibly inactive (check the roster) first, then pembinaan, else a reminder."""
+    if is_possibly_inactive(streak):
         return ACTION_INACTIVE
-    return ACTION_PEMBINAAN if is_pembinaan(streak) else ACTION_NONE
+    return ACTION_PEMBINAAN if is_pembinaan(streak) else ACTION_REMIND
 
 
-def follow_up(nr: pd.DataFrame) -> pd.DataFrame:
-    """Per non-responder (same rows and order as non_responders): `pembinaan` (is_pembinaan) and
-    `action` (follow_up_action)."""
-    return pd.DataFrame({
-        "provinsi": nr["provinsi"], "kabupaten": nr["kabupaten"], "nomor_absen": nr["nomor_absen"],
-        "pembinaan": [is_pembinaan(s) for s in nr["streak"]],
-        "action": [follow_up_action(int(k), bool(s)) for k, s in zip(nr["streak"], nr["silent_latest"])],
-    })
+def non_responders(nr: pd.DataFrame, submitted: pd.Series) -> pd.DataFrame:
+    """non_responders.csv: compute.non_responders (provinsi, kabupaten, nomor_absen, nama, jabatan, streak)
+    with `possibly_inactive` (is_possibly_inactive), `submitted` (submitted_outcomes, empty when none),
+    `pembinaan` (is_pembinaan) and `action` (follow_up_action)."""
+    out = nr.copy()
+    out["possibly_inactive"] = [is_possibly_inactive(s) for s in out["streak"]]
+    out["submitted"] = out["nomor_absen"].astype("int64").map(submitted).fillna("").astype(object).to_numpy()
+    out["pembinaan"] = [is_pembinaan(s) for s in out["streak"]]
+    out["action"] = [follow_up_action(s) for s in out["streak"]]
+    return out
 
 
-def streak_counts_kabupaten(nr: pd.DataFrame) -> pd.DataFrame:
-    """Per province and kabupaten: non-responders, those at the pembinaan streak or more, those silent
-    in all latest tasks."""
-    g = nr.groupby(["provinsi", "kabupaten"], sort=True, dropna=False)
+def non_responder_tables(nr: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """non_responders (see non_responders) and the counts built on it, per province and per kabupaten."""
+    return {"non_responders": nr, "streak_counts": streak_counts(nr, ["provinsi"]),
+            "streak_counts_kabupaten": streak_counts(nr, ["provinsi", "kabupaten"])}
+
+
+def streak_counts(nr: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group of `by`: non-responders, those marked for pembinaan, those possibly inactive, and those who
+    submitted a row that was rejected (the published flags of non_responders, counted)."""
+    g = nr.assign(_submitted=nr["submitted"].fillna("").astype(str) != "").groupby(by, sort=True, dropna=False)
     return pd.DataFrame({
         "non_responders": g.size(),
-        "streak_pembinaan": g["streak"].apply(lambda s: int(sum(is_pembinaan(v) for v in s))),
-        "silent_latest": g["silent_latest"].sum().astype("int64"),
+        "streak_pembinaan": g["pembinaan"].sum().astype("int64"),
+        "possibly_inactive": g["possibly_inactive"].sum().astype("int64"),
+        "submitted": g["_submitted"].sum().astype("int64"),
     }).reset_index()

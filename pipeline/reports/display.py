@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 
 import pandas as pd
 
@@ -103,3 +104,21 @@ class Facts:
 
     def __repr__(self) -> str:
         return "\n".join(f"{k}: {v}" for k, v in self.items)
+
+
+_TRAILING_YEAR = re.compile(r"\s+(\d{4})$")
+
+
+def task_label(judul: object, mulai: object, width: int = 14, lines: int = 3) -> str:
+    """A chart label for a task that stays readable: short date, then the title wrapped.
+
+    "Hari Pendidikan Nasional 2025", 2 May 2025 -> "2 Mei 2025\\nHari\\nPendidikan\\nNasional".
+    A trailing year equal to the date's is dropped; a title longer than `lines` lines ends in "…".
+    """
+    ts = pd.Timestamp(mulai)
+    title = clip(judul, 80)
+    m = _TRAILING_YEAR.search(title)
+    if m and int(m.group(1)) == ts.year:
+        title = title[: m.start()]
+    wrapped = textwrap.wrap(title, width=width, max_lines=lines, placeholder=" …", break_long_words=True) or [""]
+    return "\n".join([fmt.tanggal_singkat(ts), *wrapped])

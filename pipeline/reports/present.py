@@ -9,8 +9,6 @@ objects (Table, Text, Facts: escaped HTML and plain text) live in `pipeline/repo
 from __future__ import annotations
 
 import json
-import re
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +17,10 @@ import pandas as pd
 from pipeline import config
 from pipeline.figures.tables import ACTION_INACTIVE, ACTION_PEMBINAAN  # noqa: F401 (the actions' wording, for tests)
 from pipeline.reports import fmt
-from pipeline.reports.display import MAX_CELL, MAX_TEXT, Facts, Table, Text, clip  # noqa: F401 (notebooks: present.Text)
+from pipeline.reports.labels import submitted_text
+from pipeline.reports.display import (  # noqa: F401 (notebooks: present.Text; tests: present.task_label)
+    MAX_CELL, MAX_TEXT, Facts, Table, Text, clip, task_label,
+)
 from pipeline.rules import contract
 
 OUTCOME_LABEL = {
@@ -33,7 +34,8 @@ QUARANTINE_LABEL = {"missing_id": "Nomor absen kosong/bukan angka", "duplicate_i
                     "unknown_province": "Provinsi tidak dikenal", "unknown_jabatan": "Jabatan tidak dikenal"}
 HEADLINE_NOTE = (
     "Perubahan: selisih partisipasi dengan tugas sebelumnya yang mencakup provinsi itu. Peringkat: 1 = partisipasi "
-    "tertinggi. belum-respon.xlsx memuat data pribadi (UU PDP 27/2022) di lembar TERBATAS: hanya untuk PIC provinsi."
+    "tertinggi. belum-respon.xlsx (daftar tindak lanjut, tanpa kontak) boleh diteruskan; kontak TPP ada di berkas "
+    "terpisah yang hanya dikirim kepada PIC provinsi (UU PDP 27/2022)."
 )
 
 # --- Loading the published tables -------------------------------------------------------------------
@@ -203,32 +205,17 @@ def national_jabatan_table(tt: TaskTables) -> Table:
 
 # --- Tasks over time --------------------------------------------------------------------------------
 
-_TRAILING_YEAR = re.compile(r"\s+(\d{4})$")
-
-
-def task_label(judul: object, mulai: object, width: int = 14, lines: int = 3) -> str:
-    """A chart label for a task that stays readable: short date, then the title wrapped.
-
-    "Hari Pendidikan Nasional 2025", 2 May 2025 -> "2 Mei 2025\\nHari\\nPendidikan\\nNasional".
-    A trailing year equal to the date's is dropped; a title longer than `lines` lines ends in "…".
-    """
-    ts = pd.Timestamp(mulai)
-    title = clip(judul, 80)
-    m = _TRAILING_YEAR.search(title)
-    if m and int(m.group(1)) == ts.year:
-        title = title[: m.start()]
-    wrapped = textwrap.wrap(title, width=width, max_lines=lines, placeholder=" …", break_long_words=True) or [""]
-    return "\n".join([fmt.tanggal_singkat(ts), *wrapped])
-
-
 def trend_frame(tt: TaskTables, provinsi: str | None, n: int = config.TREND_TASKS) -> pd.DataFrame:
-    """Latest n tasks: this province's rate (if given) and the national rate, schedule order, with a label."""
+    """Latest n tasks with a label, in schedule order: nationally, the national tasks' rates
+    (trend_national holds national tasks only: compute.trend_tables); for a province, every task that
+    covered it (provincial ones included) with the national rate beside it (empty for a provincial task)."""
     nat = tt["trend_national"][["task_order", "task_id", "judul", "mulai", "participation_rate"]]
     nat = nat.rename(columns={"participation_rate": "nasional"})
     if provinsi is not None:
         p = tt["trend_province"]
-        p = p[p["provinsi"] == provinsi][["task_id", "participation_rate"]].rename(columns={"participation_rate": "provinsi"})
-        nat = nat.merge(p, on="task_id", how="inner")
+        p = p[p["provinsi"] == provinsi][["task_order", "task_id", "judul", "mulai", "participation_rate"]]
+        nat = p.rename(columns={"participation_rate": "provinsi"}).merge(nat[["task_id", "nasional"]], on="task_id",
+                                                                           how="left")
     out = nat.sort_values("task_order").tail(n).reset_index(drop=True)
     out["label"] = [task_label(j, m) for j, m in zip(out["judul"], out["mulai"])]
     return out
@@ -415,74 +402,92 @@ def validation_summary(tt: TaskTables) -> Table:
 
 # --- Non-responders ---------------------------------------------------------------------------------------
 
-NON_RESPONDER_WIDTHS = (10.0, 40.0, 9.0, 13.0, 28.0)
+NON_RESPONDER_WIDTHS = (9.0, 27.0, 8.0, 11.0, 25.0, 20.0)
 
 
 def _non_responder_frame(g: pd.DataFrame, with_kabupaten: bool = False) -> pd.DataFrame:
+    """The list's columns; `Kiriman ditolak` says in plain words why a row the TPP sent was rejected."""
     cols = {"No. absen": g["nomor_absen"].astype(str), "Nama": g["nama"].map(clip), "Jabatan": g["jabatan"],
-            "Berturut-turut": g["streak"].map(fmt.angka), "Tindak lanjut": g["action"].fillna("").astype(str)}
+            "Berturut-turut": g["streak"].map(fmt.angka), "Kiriman ditolak": g["submitted"].map(submitted_text),
+            "Tindak lanjut": g["action"].fillna("").astype(str)}
     if with_kabupaten:
         cols = {"No. absen": cols["No. absen"], "Nama": cols["Nama"], "Kabupaten/Kota": g["kabupaten"].map(clip),
-                "Jabatan": cols["Jabatan"], "Berturut-turut": cols["Berturut-turut"]}
+                "Jabatan": cols["Jabatan"], "Berturut-turut": cols["Berturut-turut"],
+                "Kiriman ditolak": cols["Kiriman ditolak"]}
     return pd.DataFrame(cols)
 
 
 def province_non_responders(tt: TaskTables, provinsi: str) -> pd.DataFrame:
-    """This province's non-responders (compute.non_responders: streak, silent_latest) with their
-    follow-up action (`action`: pipeline.figures.tables.follow_up_action)."""
+    """This province's rows of non_responders.csv (pipeline.figures.tables.non_responders: streak,
+    possibly_inactive, submitted, pembinaan, action)."""
     nr = tt["non_responders"]
     nr = nr[nr["provinsi"] == provinsi].copy()
-    nr["silent_latest"] = nr["silent_latest"].fillna(False).astype(bool)
-    action = tt["follow_up"].drop_duplicates("nomor_absen").set_index("nomor_absen")["action"]
-    nr["action"] = nr["nomor_absen"].map(action).fillna("")
+    nr["possibly_inactive"] = nr["possibly_inactive"].fillna(False).astype(bool)
+    nr["submitted"] = nr["submitted"].fillna("")
+    nr["kabupaten"] = nr["kabupaten"].fillna("")
     return nr
 
 
 def inactive_table(tt: TaskTables, provinsi: str) -> Table | Text:
-    """Listed apart: silent in every one of the latest tasks, possibly no longer active (check the roster)."""
+    """Listed apart: possibly no longer active (pipeline.figures.tables.is_possibly_inactive), check the roster."""
     nr = province_non_responders(tt, provinsi)
-    s = nr[nr["silent_latest"]].sort_values(["kabupaten", "nomor_absen"], kind="stable")
+    s = nr[nr["possibly_inactive"]].sort_values(["kabupaten", "nomor_absen"], kind="stable")
     if s.empty:
-        return Text(f"Tidak ada TPP yang tidak merespons di semua {config.TREND_TASKS} tugas terakhir.")
+        return Text(f"Tidak ada TPP yang tidak merespons {config.INACTIVE_STREAK} tugas berturut-turut atau lebih.")
     return Table(_non_responder_frame(s, with_kabupaten=True),
                  caption=f"Mungkin tidak aktif lagi, cek Data TPP: {fmt.angka(len(s))} TPP",
-                 numeric=("No. absen", "Berturut-turut"), widths=(10.0, 36.0, 30.0, 10.0, 14.0))
+                 numeric=("No. absen", "Berturut-turut"), widths=(9.0, 27.0, 24.0, 8.0, 11.0, 21.0))
 
 
 def non_responder_tables(tt: TaskTables, provinsi: str) -> list[Table]:
     """One table per kabupaten: this province's non-responders (names only of its own TPP), longest streak
-    first; the caption's pembinaan count is pipeline.figures.tables.streak_counts_kabupaten."""
+    first; the caption's pembinaan count is pipeline.figures.tables.streak_counts (per kabupaten)."""
     nr = province_non_responders(tt, provinsi)
     counts = tt["streak_counts_kabupaten"]
-    pembinaan = counts[counts["provinsi"] == provinsi].set_index("kabupaten")["streak_pembinaan"]
+    counts = counts[counts["provinsi"] == provinsi]
+    pembinaan = dict(zip(counts["kabupaten"].fillna(""), counts["streak_pembinaan"]))
     tables = []
     for kab, g in nr.groupby("kabupaten", sort=True):
         g = g.sort_values(["streak", "nomor_absen"], ascending=[False, True], kind="stable")
         pemb = int(pembinaan.get(kab, 0))
         tables.append(Table(_non_responder_frame(g),
-                            caption=f"{clip(kab)}: {fmt.angka(len(g))} belum merespons"
+                            caption=f"{clip(kab) or '(kabupaten/kota kosong)'}: {fmt.angka(len(g))} belum merespons"
                                     + (f", {fmt.angka(pemb)} pembinaan" if pemb else ""),
                             numeric=("No. absen", "Berturut-turut"), widths=NON_RESPONDER_WIDTHS))
     return tables
 
 
+def non_responder_intro() -> Text:
+    """The section's reading guide, its thresholds from config."""
+    return Text(f"Per kabupaten/kota, dengan jumlah tugas berturut-turut tanpa kiriman. Tidak merespons "
+                f"{config.PEMBINAAN_STREAK} tugas berturut-turut atau lebih: pembinaan. Tidak merespons "
+                f"{config.INACTIVE_STREAK} tugas berturut-turut atau lebih: mungkin tidak aktif lagi, periksa Data TPP "
+                "(ketepatan Data TPP menentukan setiap angka partisipasi). Yang sudah mengirim tetapi kirimannya "
+                "ditolak diberi alasannya. Kontak mereka tidak ada di laporan ini; PIC provinsi menerimanya dalam "
+                "berkas terpisah.")
+
+
 def streak_summary(tt: TaskTables, provinsi: str | None) -> Facts:
+    """Counts of pipeline.figures.tables.streak_counts, for a province or summed over provinces."""
     s = tt["streak_counts"]
     if provinsi is not None:
         s = s[s["provinsi"] == provinsi]
+    p, n = config.PEMBINAAN_STREAK, config.INACTIVE_STREAK
     return Facts([
         ("Belum merespons", fmt.angka(s["non_responders"].sum())),
-        (f"Tidak merespons {config.PEMBINAAN_STREAK}+ tugas berturut-turut (pembinaan)", fmt.angka(s["streak_pembinaan"].sum())),
-        (f"Tidak merespons di {config.TREND_TASKS} tugas terakhir (cek Data TPP)", fmt.angka(s["silent_latest"].sum())),
+        ("Sudah mengirim tetapi kirimannya ditolak", fmt.angka(s["submitted"].sum())),
+        (f"Tidak merespons {p}+ tugas berturut-turut (pembinaan)", fmt.angka(s["streak_pembinaan"].sum())),
+        (f"Mungkin tidak aktif lagi ({n}+ tugas berturut-turut, cek Data TPP)", fmt.angka(s["possibly_inactive"].sum())),
     ])
 
 
 def streak_by_province(tt: TaskTables) -> Table:
     s = tt["streak_counts"]
     out = pd.DataFrame({"Provinsi": s["provinsi"], "Belum merespons": s["non_responders"].map(fmt.angka),
+                        "Kiriman ditolak": s["submitted"].map(fmt.angka),
                         f"{config.PEMBINAAN_STREAK}+ berturut-turut (pembinaan)": s["streak_pembinaan"].map(fmt.angka),
-                        f"Diam di {config.TREND_TASKS} tugas terakhir (cek Data TPP)": s["silent_latest"].map(fmt.angka)})
-    return Table(out, numeric=tuple(out.columns[1:]), widths=(34.0, 22.0, 22.0, 22.0))
+                        f"Mungkin tidak aktif lagi ({config.INACTIVE_STREAK}+)": s["possibly_inactive"].map(fmt.angka)})
+    return Table(out, numeric=tuple(out.columns[1:]), widths=(28.0, 18.0, 18.0, 18.0, 18.0))
 
 
 # --- National ---------------------------------------------------------------------------------------------
@@ -531,6 +536,16 @@ def province_headlines(tt: TaskTables, provinces: list[str]) -> pd.DataFrame:
                                        "Median waktu respons", "Peringkat", "Perubahan"])
 
 
+def kabupaten_extremes_intro() -> Text:
+    return Text(f"Hanya kabupaten/kota dengan sedikitnya {fmt.angka(config.KABUPATEN_RANK_MIN_ELIGIBLE)} TPP wajib "
+                "lapor; pada partisipasi yang sama, yang lebih banyak TPP-nya di atas.")
+
+
+def kabupaten_extremes_headings(n: int = config.KABUPATEN_TOP_N) -> tuple[Text, Text]:
+    return (Text(f"{fmt.angka(n)} kabupaten/kota terbaik", tag="h3"),
+            Text(f"{fmt.angka(n)} kabupaten/kota terlemah", tag="h3"))
+
+
 def kabupaten_extremes(tt: TaskTables, n: int = config.KABUPATEN_TOP_N) -> tuple[Table, Table]:
     """The n best and n weakest kabupaten among those ranked (pipeline.figures.tables.kabupaten_ranking)."""
     k = tt["kabupaten_ranking"]
@@ -543,7 +558,7 @@ def kabupaten_extremes(tt: TaskTables, n: int = config.KABUPATEN_TOP_N) -> tuple
 # --- Method and provenance ------------------------------------------------------------------------------------
 
 def method_note() -> Table:
-    p, n = config.PEMBINAAN_STREAK, config.TREND_TASKS
+    p, n = config.PEMBINAAN_STREAK, config.INACTIVE_STREAK
     rows = [
         ("Wajib lapor", "TPP di Data TPP yang tidak dikarantina, masuk cakupan tugas, aktif (atau mengundurkan diri "
                         "setelah tanggal mulai) dan sudah bergabung pada tanggal mulai."),
@@ -558,11 +573,15 @@ def method_note() -> Table:
         ("Perubahan", "Selisih partisipasi (poin persentase) dengan tugas sebelumnya yang mencakup provinsi itu."),
         ("Berturut-turut", "Jumlah tugas terakhir (yang wajib diikuti TPP tersebut) tanpa kiriman terhitung."),
         ("Pembinaan", f"Tidak merespons {p} tugas berturut-turut atau lebih."),
-        ("Mungkin tidak aktif lagi", f"Wajib lapor dan tidak merespons di setiap {n} tugas terakhir: periksa Data TPP."),
+        ("Mungkin tidak aktif lagi", f"Tidak merespons {n} tugas berturut-turut atau lebih (hanya tugas yang wajib "
+                                     "diikutinya): periksa Data TPP."),
+        ("Kiriman ditolak", "TPP yang belum merespons tetapi sudah mengirim formulir yang ditolak; alasannya dari "
+                            "kiriman terakhirnya."),
+        ("Tren nasional", "Hanya tugas nasional; tugas provinsi tampil di tren provinsi yang dicakupnya."),
         ("Platform", "Dari alamat tautan: Facebook, Instagram, X/Twitter, TikTok, YouTube, selain itu Website/Blog."),
         ("Cakupan kanal", "TPP wajib lapor dengan kontak yang valid untuk kanal itu, dibagi TPP wajib lapor."),
-        ("Data pribadi", "Laporan ini tidak memuat nomor telepon atau alamat e-mail. Kontak TPP yang belum merespons "
-                         "hanya ada di belum-respon.xlsx (lembar TERBATAS) untuk PIC provinsi."),
+        ("Data pribadi", "Laporan ini dan belum-respon.xlsx tidak memuat nomor telepon atau alamat e-mail. Kontak "
+                         "TPP yang belum merespons ada di berkas terpisah yang hanya dikirim kepada PIC provinsi."),
     ]
     return Table(pd.DataFrame(rows, columns=["Istilah", "Definisi"]), widths=(24.0, 76.0))
 

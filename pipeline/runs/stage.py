@@ -129,9 +129,11 @@ def load_roster(data_dir: Path, tasks: pd.DataFrame, result: TaskResult) -> pd.D
 
 
 def validate_roster(roster_raw: pd.DataFrame, strict: bool, result: TaskResult, log) -> tuple[pd.DataFrame, list]:
-    """Validate: the roster suite, quarantining unusable rows; returns the roster and the suites run so far."""
+    """Validate: the roster suite, quarantining unusable rows; each kabupaten then carries one spelling
+    (compute.kabupaten_names). Returns the roster and the suites run so far."""
     t = time.perf_counter()
     roster, roster_res = validate.validate_roster(roster_raw, strict=strict)
+    roster["kabupaten"] = compute.kabupaten_names(roster)  # one spelling per kabupaten (contract)
     result.seconds["validate_roster"] = time.perf_counter() - t
     log(f"roster: {len(roster)} rows, {int(roster['quarantine_reason'].notna().sum())} quarantined")
     return roster, [roster_res]
