@@ -3,24 +3,30 @@
 Nothing here computes a figure: it selects rows of `tables/*.csv` and formats them. Every
 table, and every figure in it, is built by ONE function of `pipeline/figures/tables.py`
 (`build_tables`; each view below names the function behind the columns it reads). The display
-objects (Table, Text, Facts: escaped HTML and plain text) live in `pipeline/reports/display.py`.
+objects (Table, Text, Facts: escaped HTML and plain text) live in `pipeline/reports/display.py`, the
+reading of tables/ in `pipeline/reports/published.py`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from pipeline import config
 from pipeline.figures.tables import ACTION_INACTIVE, ACTION_PEMBINAAN  # noqa: F401 (the actions' wording, for tests)
 from pipeline.reports import fmt
-from pipeline.reports.labels import submitted_text
 from pipeline.reports.display import (  # noqa: F401 (notebooks: present.Text; tests: present.task_label)
-    MAX_CELL, MAX_TEXT, Facts, Table, Text, clip, task_label,
+    MAX_CELL,
+    MAX_TEXT,
+    Facts,
+    Table,
+    Text,
+    clip,
+    task_label,
 )
+from pipeline.reports.labels import submitted_text
+from pipeline.reports.published import TaskTables, load_task_tables  # noqa: F401 (notebooks: present.load_task_tables)
 from pipeline.rules import contract
 
 OUTCOME_LABEL = {
@@ -37,50 +43,6 @@ HEADLINE_NOTE = (
     "tertinggi. belum-respon.xlsx (daftar tindak lanjut, tanpa kontak) boleh diteruskan; kontak TPP ada di berkas "
     "terpisah yang hanya dikirim kepada PIC provinsi (UU PDP 27/2022)."
 )
-
-# --- Loading the published tables -------------------------------------------------------------------
-
-@dataclass
-class TaskTables:
-    """The published tables of one task, each read on first use (a report reads only what it shows)."""
-
-    task_dir: Path
-    info: dict
-    tables: dict[str, pd.DataFrame]
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in self.tables:
-            self.tables[name] = _read_table(config.tables_dir(self.task_dir) / f"{name}.csv")
-        return self.tables[name]
-
-    @property
-    def tz(self) -> str:
-        return self.info["timezone"]
-
-    @property
-    def mulai(self) -> pd.Timestamp:
-        return pd.Timestamp(self.info["mulai"]).tz_convert(self.tz)
-
-    @property
-    def batas(self) -> pd.Timestamp:
-        return pd.Timestamp(self.info["batas"]).tz_convert(self.tz)
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    dtype = {"nomor_absen": "string"} if path.stem == "roster_quarantine" else {"nomor_absen": "Int64"}
-    return pd.read_csv(path, keep_default_na=True, dtype=dtype)
-
-
-def load_task_tables(task_dir: Path | str, names: tuple[str, ...] | None = None) -> TaskTables:
-    """task.json of one task's output folder; its tables/*.csv are read when first used (`names`:
-    read these now)."""
-    task_dir = Path(task_dir)
-    info = json.loads((task_dir / "task.json").read_text(encoding="utf-8"))
-    tt = TaskTables(task_dir, info, {})
-    for name in names or ():
-        tt[name]
-    return tt
-
 
 def task_heading(tt: TaskTables) -> list[Text]:
     info = tt.info
@@ -147,6 +109,8 @@ def change_text(tt: TaskTables, summ: pd.Series) -> str:
 
 
 def province_facts(tt: TaskTables, provinsi: str) -> Facts:
+    """Headline figures: participation_province (compute.rate_table), rank and change
+    (pipeline.figures.tables.province_summary), non-responders (pipeline.figures.tables.streak_counts)."""
     row = province_row(tt, provinsi)
     summ = tt["province_summary"].set_index("provinsi").loc[provinsi]
     previous = _task_title(tt, summ["previous_task_id"]) if pd.notna(summ["previous_task_id"]) else None
@@ -342,6 +306,7 @@ def channel_by_province(tt: TaskTables) -> Table:
 # --- Data quality ------------------------------------------------------------------------------------------
 
 def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
+    """Rows per outcome (compute.outcome_counts), of a province or over all provinces."""
     o = tt["outcomes"]
     if provinsi is not None:
         o = o[o["provinsi"] == provinsi]
@@ -510,6 +475,7 @@ def national_facts(tt: TaskTables, *, with_extremes: bool = True) -> Facts:
 
 
 def province_ranking(tt: TaskTables) -> tuple[pd.DataFrame, Table]:
+    """Provinces by rank, with rank and change from pipeline.figures.tables.province_summary."""
     p = tt["participation_province"].merge(tt["province_summary"][["provinsi", "rank", "change"]], on="provinsi")
     p = p.sort_values(["rank", "provinsi"], kind="stable")
     t = figures_frame(p, {"rank": "Peringkat", "provinsi": "Provinsi"}, key_widths=(9.0, 21.0))
@@ -521,7 +487,8 @@ def province_ranking(tt: TaskTables) -> tuple[pd.DataFrame, Table]:
 
 
 def province_headlines(tt: TaskTables, provinces: list[str]) -> pd.DataFrame:
-    """Headline figures per province for the index page (formatted), in the given order."""
+    """Headline figures per province for the index page (formatted), in the given order (rank and change:
+    pipeline.figures.tables.province_summary)."""
     p = tt["participation_province"].set_index("provinsi")
     s = tt["province_summary"].set_index("provinsi")
     rows = []
