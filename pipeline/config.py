@@ -30,6 +30,15 @@ WARM_KERNELS = os.environ.get("ABSENSI_WARM_KERNELS", "1") != "0"
 TREND_TASKS = 8
 # A non-responder at this streak or more is marked for coaching (pembinaan).
 PEMBINAAN_STREAK = 3
+# A non-responder at this streak or more is possibly inactive (contract: silent in the last 8 tasks
+# they were eligible for).
+INACTIVE_STREAK = 8
+# The national report ranks only kabupaten with at least this many eligible TPP (small ones swing
+# too much), and shows this many from the top and from the bottom.
+KABUPATEN_RANK_MIN_ELIGIBLE = 10
+KABUPATEN_TOP_N = 10
+# A province report names at most this many kabupaten below the national rate in its summary.
+HIGHLIGHT_KABUPATEN = 5
 # Limits on input files (bytes) to keep memory bounded.
 MAX_INPUT_BYTES = int(os.environ.get("ABSENSI_MAX_INPUT_BYTES", str(150 * 1024 * 1024)))
 # XLSX (zip) guards, checked on the declared sizes before unpacking: total unpacked bytes, and

@@ -65,22 +65,45 @@ def test_streak_counts_back_and_skips_tasks_the_tpp_was_not_eligible_for():
     assert s.tolist() == [3, 4, 0, 2]
 
 
-def test_silent_in_latest_needs_every_latest_task_silent():
-    m = pd.DataFrame({"t1": [0, 0, np.nan], "t2": [0, 1, 0], "t3": [0, 0, 0]}, index=[1, 2, 3], dtype=float)
-    assert compute.silent_in_latest(m, 3).tolist() == [True, False, False]
-    assert compute.silent_in_latest(m, 2).tolist() == [True, False, True]
-
-
 def test_non_responders_sorted_with_streak():
     frame = compute.participation_frame(ROSTER, counted([(1, True, 10.0, "Facebook")]))
     streak = pd.Series({2: 1, 3: 5, 4: 2, 5: 7})
-    silent = pd.Series({2: False, 3: False, 4: False, 5: True})
-    nr = compute.non_responders(frame, streak, silent)
+    nr = compute.non_responders(frame, streak)
     assert nr["nomor_absen"].tolist() == [5, 4, 2, 3]  # Aceh/Pidie by streak desc, then Bali/Badung, Bali/Gianyar
     assert nr.set_index("nomor_absen").loc[5, "streak"] == 7
-    counts = compute.streak_counts(nr, 3).set_index("provinsi")
-    assert counts.loc["Aceh", "streak_pembinaan"] == 1 and counts.loc["Bali", "streak_pembinaan"] == 1
-    assert counts.loc["Aceh", "silent_latest"] == 1
+
+
+def test_kabupaten_spellings_are_one_kabupaten_shown_under_the_most_frequent_spelling():
+    r = pd.DataFrame({
+        "provinsi": ["Jawa Barat"] * 7 + ["Banten", "Jawa Barat", "Jawa Barat"],
+        "kabupaten": ["Kab. Bandung", "KABUPATEN BANDUNG", "Kabupaten Bandung", "Kab.Bandung", "Kab. Bandung",
+                      "Kota Bandung", "Bandung", "KAB.  BANDUNG", "Kabupaten Bandung", None],
+    })
+    shown = compute.kabupaten_names(r).tolist()
+    # Kab. Bandung and Kabupaten Bandung are each written twice in Jawa Barat: a tie, the first in the file wins
+    assert shown[:5] == ["Kab. Bandung"] * 5 and shown[8] == "Kab. Bandung"
+    assert shown[5:7] == ["Kota Bandung", "Bandung"]  # other kabupaten
+    assert shown[7] == "KAB.  BANDUNG"  # Banten's own spelling, chosen within Banten
+    assert pd.isna(shown[9])
+    more = pd.concat([r, pd.DataFrame({"provinsi": ["Jawa Barat"], "kabupaten": ["Kabupaten Bandung"]})],
+                     ignore_index=True)
+    assert compute.kabupaten_names(more).tolist()[0] == "Kabupaten Bandung"  # now the most frequent
+
+
+def test_national_trend_covers_national_tasks_only():
+    tasks = pd.DataFrame({"task_id": ["n1", "p1", "n2"], "judul": ["N1", "P1", "N2"],
+                          "mulai": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]).tz_localize("Asia/Jakarta"),
+                          "cakupan": ["nasional", "Bali", "Nasional"], "scope": [(), ("Bali",), ()]})
+    per_task = {}
+    for tid in tasks["task_id"]:
+        frame = compute.participation_frame(ROSTER if tid != "p1" else ROSTER[ROSTER["provinsi"] == "Bali"],
+                                            counted([(1, True, 10.0, "Facebook")]))
+        per_task[tid] = (compute.rate_table(frame, ["provinsi"]), compute.rate_table(frame, []))
+    prov, nat = compute.trend_tables(tasks, per_task)
+    assert nat["task_id"].tolist() == ["n1", "n2"]
+    assert set(prov.loc[prov["task_id"] == "p1", "provinsi"]) == {"Bali"}
+    assert prov.loc[(prov["task_id"] == "p1"), "participation_rate"].tolist() == [pytest.approx(1 / 3)]
+    assert compute.is_national({"cakupan": "nasional"}) and not compute.is_national({"scope": ("Bali",)})
 
 
 def test_channel_coverage_counts_valid_contacts_only():
@@ -117,3 +140,27 @@ def test_contact_present_many_agrees_with_contact_present_value_by_value():
         expected = [contract.contact_present(channel, v) for v in values]
         assert contract.contact_present_many(channel, values).tolist() == expected, channel
     assert contract.contact_present_many("email", pd.Series([], dtype=object)).tolist() == []
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("KAB. BANDUNG", "Kab.Bandung", True), ("Kab. Bandung", "Kabupaten Bandung", True),
+    ("Kab Bandung", "kabupaten   bandung", True), ("KABUPATEN BANDUNG", "Kab. Bandung", True),
+    ("Kota Bandung", "Kot.Bandung", True), ("KOTA BANDUNG", "Kot. Bandung", True),
+    ("Kota Bandung", "Kab. Bandung", False), ("Bandung", "Kabupaten Bandung", False), ("Bandung", "Kota Bandung", False),
+    ("Kotabaru", "Kota Baru", False), ("Kabupaten Kotabaru", "Kab. Kotabaru", True),
+])
+def test_kabupaten_key_folds_the_contract_prefix_forms_only(a, b, same):
+    from pipeline.rules import contract
+
+    assert (contract.kabupaten_key(a) == contract.kabupaten_key(b)) == same
+    assert contract.kabupaten_key(None) == contract.kabupaten_key("  ") == ""
+
+
+def test_official_long_province_names_are_accepted():
+    from pipeline.rules import contract
+
+    for form, name in [("Daerah Istimewa Yogyakarta", "DI Yogyakarta"), ("Daerah Khusus Ibukota Jakarta", "DKI Jakarta"),
+                       ("Daerah Khusus Jakarta", "DKI Jakarta"), ("D.K.I. Jakarta", "DKI Jakarta"),
+                       ("Provinsi Daerah Khusus Ibu Kota Jakarta", "DKI Jakarta"),
+                       ("Nanggroe Aceh Darussalam", "Aceh"), ("Kep. Bangka Belitung", "Kepulauan Bangka Belitung")]:
+        assert contract.normalize_province(form) == name, form

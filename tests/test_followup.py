@@ -1,4 +1,5 @@
-"""The follow-up workbook belum-respon.xlsx: layout, restricted contacts, neutralised cells, determinism."""
+"""The follow-up workbooks: forwardable belum-respon.xlsx (no contacts) and restricted kontak-terbatas.xlsx
+(clickable contacts): layout, inert text cells without apostrophes, proof flags, determinism."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline import config
+from pipeline.figures import tables
 from pipeline.inputs import load
 from pipeline.reports import followup
 
@@ -28,7 +30,7 @@ ROSTER = [
     ("105", "Aktif Sekali", "PD", "Gorontalo", "Kabupaten Pohuwato", "aktif@example.id", "081200001111", "", ""),
     ("201", "Orang Lain Provinsi", "PD", "Bali", "Kabupaten Badung", "lain@example.id", "081377776666", "", ""),
 ]
-NON_RESPONDERS = pd.DataFrame({
+NON_RESPONDERS = tables.non_responders(pd.DataFrame({
     "provinsi": ["Gorontalo", "Gorontalo", "Gorontalo", "Gorontalo", "Bali"],
     "kabupaten": ["Kabupaten Boalemo", "Kabupaten Boalemo", "+Kabupaten Pohuwato", "Kabupaten Pohuwato",
                   "Kabupaten Badung"],
@@ -36,7 +38,13 @@ NON_RESPONDERS = pd.DataFrame({
     "nama": ["Siti Aminah", HOSTILE_NAME, "-2+3 Lubis", "Made Wirawan", "Orang Lain Provinsi"],
     "jabatan": ["PD", "PLD", "TA", "PD", "PD"],
     "streak": [1, config.PEMBINAAN_STREAK, 9, config.PEMBINAAN_STREAK - 1, 4],
-    "silent_latest": [False, False, True, False, False],
+}), pd.Series({101: "invalid_link", 201: "before_start"}))
+# Counted rows of 105 (Gorontalo) and 201's neighbour flagged by the proof checks (contract schema).
+PROOF_FLAGS = pd.DataFrame({
+    "source_row": [7, 7, 9], "nomor_absen": pd.array([105, 105, 301], dtype="Int64"),
+    "provinsi": ["Gorontalo", "Gorontalo", "Bali"], "kabupaten": ["Kabupaten Pohuwato"] * 2 + ["Kabupaten Badung"],
+    "flag": ["shared_link", "reused_link", "task_material"], "link_normalised": ["facebook.com/x"] * 3,
+    "other": ["301", "2025-10-28-hari-sumpah-pemuda:77", ""],
 })
 TASK_INFO = {"task_id": "2025-11-10-hari-pahlawan", "judul": "Hari Pahlawan 2025", "mulai": "2025-11-10T08:00:00+07:00",
              "batas": "2025-11-11T23:59:00+07:00", "timezone": "Asia/Jakarta", "cakupan": "nasional",
@@ -54,10 +62,15 @@ def roster(tmp_path_factory) -> pd.DataFrame:
     return load.load_roster(d)
 
 
+def _tables(with_proof: bool) -> dict[str, pd.DataFrame]:
+    tabs = tables.non_responder_tables(NON_RESPONDERS)
+    return {**tabs, "proof_flags": PROOF_FLAGS} if with_proof else tabs
+
+
 @pytest.fixture(scope="module")
 def written(roster, tmp_path_factory) -> tuple[Path, list[Path]]:
     out = tmp_path_factory.mktemp("task")
-    return out, followup.write_workbooks(out, NON_RESPONDERS, roster, TASK_INFO)
+    return out, followup.write_workbooks(out, _tables(True), roster, TASK_INFO)
 
 
 def _cells(ws):
@@ -67,76 +80,97 @@ def _cells(ws):
                 yield cell
 
 
-def test_one_workbook_per_province_in_scope(written):
+def _rows(path: Path) -> dict[int, dict]:
+    ws = openpyxl.load_workbook(path)[followup.SHEET_LIST]
+    header = [c.value for c in ws[1]]
+    return {r[header.index("No. absen")]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)
+            if r[header.index("No. absen")] is not None}
+
+
+def test_two_workbooks_per_province_in_scope(written):
     out, paths = written
-    assert sorted(p.relative_to(out).as_posix() for p in paths) == [
-        "bali/belum-respon.xlsx", "gorontalo/belum-respon.xlsx", "papua/belum-respon.xlsx"]
+    assert sorted(p.relative_to(out).as_posix() for p in paths) == sorted(
+        f"{slug}/{name}" for slug in ("bali", "gorontalo", "papua")
+        for name in (followup.FILENAME, followup.RESTRICTED_FILENAME))
 
 
-def test_sheets_and_one_filterable_table_of_the_province_own_tpp(written):
+def test_forwardable_list_has_reason_action_proof_and_notes(written):
     out, _ = written
-    wb = openpyxl.load_workbook(out / "gorontalo" / "belum-respon.xlsx")
-    assert wb.sheetnames == [followup.SHEET_SUMMARY, followup.SHEET_LIST, followup.SHEET_RESTRICTED]
-    ws = wb[followup.SHEET_LIST]
-    (table,) = ws.tables.values()
-    assert table.autoFilter is not None and table.ref == f"A1:H{1 + 4}"
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
-    ids = [r[1] for r in rows]
-    assert sorted(ids) == [101, 102, 103, 104]  # Gorontalo only; 105 responded, 201 is Bali
-    by_id = {r[1]: r for r in rows}
-    assert by_id[101][4:7] == (1, "Tidak", "Tidak")
-    assert by_id[102][4:6] == (config.PEMBINAAN_STREAK, "Ya")  # pembinaan from the configured streak
-    assert by_id[104][5] == "Tidak"
-    assert by_id[103][4:8] == (9, "Ya", "Ya", "Mungkin tidak aktif lagi: cek Data TPP")
-    # kabupaten column lets the PIC filter; the summary counts per kabupaten add up
+    wb = openpyxl.load_workbook(out / "gorontalo" / followup.FILENAME)
+    assert wb.sheetnames == [followup.SHEET_SUMMARY, followup.SHEET_LIST]
+    (table,) = wb[followup.SHEET_LIST].tables.values()
+    assert table.autoFilter is not None
+    rows = _rows(out / "gorontalo" / followup.FILENAME)
+    assert sorted(rows) == [101, 102, 103, 104, 105]  # Gorontalo only; 105 responded but its proof is flagged
+    assert rows[101]["Kiriman ditolak"] == "Sudah mengirim, tetapi tautannya tidak valid"
+    assert rows[101]["Tindak lanjut"] == tables.ACTION_REMIND and rows[101]["Catatan"] is None
+    assert rows[102]["Tugas berturut-turut tanpa kiriman"] == config.PEMBINAAN_STREAK
+    assert rows[102]["Tindak lanjut"] == tables.ACTION_PEMBINAAN and rows[102]["Kiriman ditolak"] is None
+    assert rows[103]["Tindak lanjut"] == tables.ACTION_INACTIVE
+    assert rows[103][f"Mungkin tidak aktif lagi ({config.INACTIVE_STREAK}+)"] == "Ya"
+    assert rows[105]["Bukti perlu diperiksa"] == ("Tautan sama dengan kiriman TPP lain; "
+                                                 "Tautan sudah dipakai pada tugas sebelumnya")
+    assert rows[105]["Tindak lanjut"] == followup.ACTION_PROOF and rows[105]["Nama"] == "Aktif Sekali"
     summary = wb[followup.SHEET_SUMMARY]
-    srows = {r[0]: r[1:4] for r in summary.iter_rows(min_row=7, values_only=True) if r[0]}
-    assert srows["Kabupaten Boalemo"] == (2, 1, 0)
-    assert srows["Jumlah provinsi"] == (4, 2, 1)
+    srows = {r[0]: r[1:5] for r in summary.iter_rows(min_row=7, values_only=True) if r[0]}
+    assert srows["Kabupaten Boalemo"] == (2, 1, 1, 0)  # non-responders, rejected, pembinaan, possibly inactive
+    assert srows["Jumlah provinsi"] == (4, 1, 2, 1)
     assert "Orang Lain Provinsi" not in {c.value for s in wb for c in _cells(s)}
 
 
-def test_no_cell_runs_as_a_formula(written):
-    out, _ = written
-    wb = openpyxl.load_workbook(out / "gorontalo" / "belum-respon.xlsx")
+def test_without_proof_flags_the_proof_column_stays_empty(roster, tmp_path):
+    followup.write_workbooks(tmp_path, _tables(False), roster, TASK_INFO)
+    rows = _rows(tmp_path / "gorontalo" / followup.FILENAME)
+    assert sorted(rows) == [101, 102, 103, 104] and {r["Bukti perlu diperiksa"] for r in rows.values()} == {None}
+
+
+def test_text_cells_are_inert_strings_without_apostrophes(written):
+    out, paths = written
     texts = []
-    for ws in wb:
-        for cell in _cells(ws):
-            assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
-            if isinstance(cell.value, str):
-                assert not cell.value.startswith(FORMULA_START), (ws.title, cell.coordinate, cell.value)
-                texts.append(cell.value)
-    # the hostile values are still there, as inert text
-    assert "'" + HOSTILE_NAME in texts and "'-2+3 Lubis" in texts and "'+Kabupaten Pohuwato" in texts
-    assert "'=1+1" in texts and "'@siti" in texts
+    for path in paths:
+        for ws in openpyxl.load_workbook(path):
+            for cell in _cells(ws):
+                assert cell.data_type != "f", (path.name, ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s" and not cell.value.startswith("'"), (path.name, cell.coordinate)
+                    texts.append(cell.value)
+    # the hostile values are still there, exactly as typed, as text
+    assert HOSTILE_NAME in texts and "-2+3 Lubis" in texts and "+Kabupaten Pohuwato" in texts and "@siti" in texts
 
 
-def test_contacts_only_in_the_restricted_sheet(written):
+def test_forwardable_workbook_has_no_contact(written):
     out, _ = written
-    wb = openpyxl.load_workbook(out / "gorontalo" / "belum-respon.xlsx")
-    for ws in wb:
-        text = "\n".join(str(c.value) for c in _cells(ws))
-        has_contacts = bool(EMAIL_RE.search(text) or PHONE_RE.search(text))
-        assert has_contacts == (ws.title == followup.SHEET_RESTRICTED), ws.title
+    for slug in ("gorontalo", "bali"):
+        wb = openpyxl.load_workbook(out / slug / followup.FILENAME)
+        text = "\n".join(str(c.value) for ws in wb for c in _cells(ws))
+        assert not EMAIL_RE.search(text) and not PHONE_RE.search(text) and "@siti" not in text
+        assert not [c for ws in wb for c in _cells(ws) if c.hyperlink is not None]
+
+
+def test_restricted_workbook_has_clickable_contacts_of_the_province_only(written):
+    out, _ = written
+    wb = openpyxl.load_workbook(out / "gorontalo" / followup.RESTRICTED_FILENAME)
     ws = wb[followup.SHEET_RESTRICTED]
     assert ws["A1"].value == "TERBATAS - data pribadi (UU PDP 27/2022)"
     header = [c.value for c in ws[4]]
-    rows = {r[1]: dict(zip(header, r)) for r in ws.iter_rows(min_row=5, values_only=True)}
-    assert rows[101]["Email"] == "siti.aminah@example.id" and rows[101]["WhatsApp"] == "6281234567890"
-    assert rows[102]["WhatsApp"] == "6281311112222"
-    assert rows[103]["Email"] is None and rows[103]["WhatsApp"] is None  # "tidak ada" and "0" mean empty
-    assert set(rows) == {101, 102, 103, 104}  # only this province's non-responders
+    cells = {(r[1].value, header[i]): c for r in ws.iter_rows(min_row=5) for i, c in enumerate(r)}
+    assert cells[(101, "Email")].value == "siti.aminah@example.id"
+    assert cells[(101, "Email")].hyperlink.target == "mailto:siti.aminah@example.id"
+    assert cells[(101, "WhatsApp")].hyperlink.target == "https://wa.me/6281234567890"
+    assert cells[(102, "WhatsApp")].hyperlink.target == "https://wa.me/6281311112222"
+    assert cells[(103, "Email")].value is None and cells[(103, "WhatsApp")].value is None  # "tidak ada", "0"
+    assert cells[(101, "Instagram")].value == "@siti" and cells[(101, "Instagram")].hyperlink is None
+    assert {k[0] for k in cells} == {101, 102, 103, 104}  # only this province's non-responders
     assert "lain@example.id" not in "\n".join(str(c.value) for c in _cells(ws))
 
 
 def test_province_without_non_responders_gets_an_empty_list(written):
     out, _ = written
-    wb = openpyxl.load_workbook(out / "papua" / "belum-respon.xlsx")
-    assert list(wb[followup.SHEET_LIST].iter_rows(min_row=2, values_only=True)) in ([], [(None,) * 8])
+    assert _rows(out / "papua" / followup.FILENAME) == {}
 
 
 def test_bytes_are_deterministic(roster, written, tmp_path):
     out, _ = written
-    again = followup.write_workbooks(tmp_path, NON_RESPONDERS, roster, TASK_INFO)
+    again = followup.write_workbooks(tmp_path, _tables(True), roster, TASK_INFO)
     for path in again:
         assert path.read_bytes() == (out / path.relative_to(tmp_path)).read_bytes(), path

@@ -121,8 +121,7 @@ def test_status_matrix_partial_history_gives_the_same_streaks():
     counted = {t: np.flatnonzero(rng.random(n) < p) + 1 for t in tasks["task_id"]}
     full = compute.status_matrix(roster, tasks, counted)
     part = compute.status_matrix(roster, tasks, counted, full_latest=8)
-    assert compute.streaks(part).equals(compute.streaks(full))
-    assert compute.silent_in_latest(part, 8).equals(compute.silent_in_latest(full, 8))
+    assert compute.streaks(part).equals(compute.streaks(full))  # possibly_inactive is streak >= 8: the same too
     assert compute.streaks(full).max() >= 20  # the never-responders run through the history
     assert np.isnan(part.to_numpy()).sum() > np.isnan(full.to_numpy()).sum()  # work was skipped
 

@@ -6,8 +6,10 @@ distance. Nothing here calls pipeline.inputs.load, resolve, eligibility, names o
 pipeline is only asked to publish its tables (`pipeline.runs.stage.run_task`) for the small sample.
 
 Every published outcome, resolved nomor absen, timestamp and on-time flag, every per-province,
-per-kabupaten and per-jabatan count, every non-responder and streak, and the roster quarantine
-must agree with this recomputation; every input row must appear exactly once.
+per-kabupaten and per-jabatan count, every non-responder with its streak, possibly_inactive and
+submitted, the national trend (national tasks only) and the roster quarantine must agree with this
+recomputation; every input row must appear exactly once. The roster is the sample's with kabupaten
+written in the contract's other prefix forms and some provinces in their official long names.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
 import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -54,7 +57,14 @@ SHORT_NAMES = {
     # common forms beyond the contract's list, accepted by decision (docs/decisions.md)
     "yogyakarta": "DI Yogyakarta", "jogjakarta": "DI Yogyakarta", "yogya": "DI Yogyakarta",
     "pabar": "Papua Barat", "pbd": "Papua Barat Daya", "jakarta": "DKI Jakarta", "dki": "DKI Jakarta",
+    # the official long forms (spaces removed, as looked up below)
+    "daerahistimewayogyakarta": "DI Yogyakarta", "daerahkhususibukotajakarta": "DKI Jakarta",
+    "daerahkhususjakarta": "DKI Jakarta", "dkijakarta": "DKI Jakarta", "nanggroeacehdarussalam": "Aceh",
+    "kepbangkabelitung": "Kepulauan Bangka Belitung",
 }
+LONG_FORMS = {"DI Yogyakarta": "Daerah Istimewa Yogyakarta", "Aceh": "Nanggroe Aceh Darussalam",
+              "Kepulauan Bangka Belitung": "Kep. Bangka Belitung"}
+POSSIBLY_INACTIVE_STREAK = 8  # "silent in the last 8 tasks they were eligible for"
 JABATAN = {"ta": "TA", "pd": "PD", "pld": "PLD", "tenaga ahli": "TA", "pendamping desa": "PD",
            "pendamping lokal desa": "PLD"}
 ROSTER_HEADERS = {
@@ -155,16 +165,43 @@ def load_roster(data: Path) -> list[dict]:
             "jabatan": JABATAN.get(" ".join(text(get["jabatan"]).lower().split())),
             "provinsi": province_of(text(get["provinsi"])),
             "kabupaten": text(get["kabupaten"]),
+            "kabupaten_raw": text(get["kabupaten"]),
             "resign": text(get["status"]).lower() == "resign",
             "tanggal_resign": read_date(get["tanggal_resign"]),
             "tanggal_bergabung": read_date(get["tanggal_bergabung"]),
         })
+    show_kabupaten(rows)
     count = Counter(r["id"] for r in rows if r["id"] is not None)
     for r in rows:  # the contract's order: the first reason that applies
         r["quarantine"] = ("missing_id" if r["id"] is None else "duplicate_id" if count[r["id"]] > 1
                            else "unknown_province" if r["provinsi"] is None
                            else "unknown_jabatan" if r["jabatan"] is None else None)
     return rows
+
+
+def kabupaten_form(name: str) -> str:
+    """Kabupaten compared after case, extra spaces and the prefix forms (Kab., Kab, Kabupaten are one;
+    Kota, Kot. are one; with or without a space after the dot)."""
+    words = " ".join(name.split()).lower()
+    for prefixes, one in ((("kabupaten ", "kab. ", "kab.", "kab "), "kabupaten"), (("kota ", "kot. ", "kot."), "kota")):
+        for prefix in prefixes:
+            if words.startswith(prefix) and words[len(prefix):].strip():
+                return one + " " + words[len(prefix):].strip()
+    return words
+
+
+def show_kabupaten(rows: list[dict]) -> None:
+    """Each row's kabupaten as reports show it: the most frequent spelling of it within its province over
+    all roster rows, a tie going to the first in the file."""
+    spellings: dict[tuple, dict[str, list[int]]] = defaultdict(dict)
+    for i, r in enumerate(rows):
+        if r["kabupaten"]:
+            seen = spellings[(r["provinsi"], kabupaten_form(r["kabupaten"]))].setdefault(r["kabupaten"], [0, i])
+            seen[0] += 1
+    for r in rows:
+        if r["kabupaten"]:
+            options = spellings[(r["provinsi"], kabupaten_form(r["kabupaten"]))]
+            r["kabupaten"] = min(options, key=lambda k: (-options[k][0], options[k][1]))
 
 
 def load_tasks(data: Path) -> list[dict]:
@@ -363,14 +400,35 @@ def figures(people: list[dict], counted: dict[int, dict], task: dict, key) -> di
 # --- The comparison --------------------------------------------------------------------------------
 
 
+def varied_copy(sample: Path, into: Path) -> Path:
+    """The sample with its roster's kabupaten in other prefix forms (KAB. X, Kab.X, Kab X, Kot. X, KOTA X)
+    and some provinces in their official long names: the same people, other spellings."""
+    shutil.copytree(sample, into)
+    with open(into / "roster.csv", encoding="utf-8-sig", newline="") as fh:
+        grid = list(csv.reader(fh))
+    kab, prov = grid[0].index("Kabupaten/Kota"), grid[0].index("Provinsi")
+    for i, row in enumerate(grid[1:]):
+        name = row[kab]
+        if name.startswith("Kabupaten ") and i % 7 in (1, 2, 3):
+            row[kab] = ("KAB. " + name[10:].upper(), "Kab." + name[10:], "Kab  " + name[10:])[i % 7 - 1]
+        elif name.startswith("Kota ") and i % 5 in (1, 2):
+            row[kab] = ("Kot. " + name[5:], "KOTA " + name[5:].upper())[i % 5 - 1]
+        if row[prov] in LONG_FORMS and i % 2 == 0:
+            row[prov] = LONG_FORMS[row[prov]]
+    with open(into / "roster.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(grid)
+    return into
+
+
 @pytest.fixture(scope="module")
 def recomputed(small_sample, tmp_path_factory):
+    data = varied_copy(small_sample, tmp_path_factory.mktemp("varied") / "data")
     out = tmp_path_factory.mktemp("recompute")
     for task_id in TASKS_CHECKED:
-        run_task(small_sample, task_id, out_root=out, log=lambda *a: None)
-    roster = load_roster(small_sample)
-    tasks = load_tasks(small_sample)
-    checked = {t["task_id"]: outcomes(roster, t, load_responses(small_sample, t)) for t in tasks}
+        run_task(data, task_id, out_root=out, log=lambda *a: None)
+    roster = load_roster(data)
+    tasks = load_tasks(data)
+    checked = {t["task_id"]: outcomes(roster, t, load_responses(data, t)) for t in tasks}
     return out, roster, tasks, checked
 
 
@@ -465,3 +523,74 @@ def test_non_responders_and_streaks_agree(recomputed, task_id):
     assert theirs == mine
     if task_id == LATEST:
         assert any(s >= 3 for s in mine.values())  # the history is really used
+
+
+def streaks_of(roster: list[dict], tasks: list[dict], checked: dict, task_id: str) -> dict[int, int]:
+    """Every non-responder of `task_id` with their streak."""
+    schedule = tasks[: next(i for i, t in enumerate(tasks) if t["task_id"] == task_id) + 1]
+    counted = {t["task_id"]: {r["id"] for r in checked[t["task_id"]] if r["outcome"] in ("counted", "recovered")}
+               for t in schedule}
+    mine = {}
+    for p in roster:
+        if eligible(p, schedule[-1]) and p["id"] not in counted[task_id]:
+            streak = 0
+            for earlier in reversed(schedule):
+                if not eligible(p, earlier):
+                    continue
+                if p["id"] in counted[earlier["task_id"]]:
+                    break
+                streak += 1
+            mine[p["id"]] = streak
+    return mine
+
+
+@pytest.mark.parametrize("task_id", TASKS_CHECKED)
+def test_possibly_inactive_and_submitted_agree(recomputed, task_id):
+    out, roster, tasks, checked = recomputed
+    streak = streaks_of(roster, tasks, checked, task_id)
+    latest_rejected = {}
+    ordered = sorted(checked[task_id], key=lambda r: (r["timestamp"] is not None, r["timestamp"] or 0, r["source_row"]))
+    for r in ordered:
+        if r["id"] is not None and r["outcome"] not in ("counted", "recovered"):
+            latest_rejected[r["id"]] = r["outcome"]
+    theirs = {int(r["nomor_absen"]): r for r in published(out, task_id, "non_responders")}
+    assert set(theirs) == set(streak)
+    for nomor, s in streak.items():
+        assert theirs[nomor]["possibly_inactive"] == str(s >= POSSIBLY_INACTIVE_STREAK), nomor
+        assert theirs[nomor]["submitted"] == latest_rejected.get(nomor, ""), nomor
+    if task_id == LATEST:  # the sample has both, outside the provincial task's province too
+        inactive = {theirs[n]["provinsi"] for n, s in streak.items() if s >= POSSIBLY_INACTIVE_STREAK}
+        assert len(inactive - {"Sulawesi Selatan"}) >= 3, inactive
+        assert any(r["submitted"] for r in theirs.values())
+
+
+def test_national_trend_is_national_tasks_only(recomputed):
+    out, roster, tasks, checked = recomputed
+    schedule = tasks[: next(i for i, t in enumerate(tasks) if t["task_id"] == LATEST) + 1]
+    national = [t for t in schedule if t["scope"] is None]
+    assert len(national) < len(schedule)  # the provincial task is in the schedule
+    theirs = {r["task_id"]: r for r in published(out, LATEST, "trend_national")}
+    assert list(theirs) == [t["task_id"] for t in national]
+    for t in national:
+        people = [p for p in roster if eligible(p, t)]
+        counted = {r["id"] for r in checked[t["task_id"]] if r["outcome"] in ("counted", "recovered")}
+        responded = sum(p["id"] in counted for p in people)
+        assert (int(theirs[t["task_id"]]["eligible"]), int(theirs[t["task_id"]]["responded"])) == \
+            (len(people), responded), t["task_id"]
+    provincial = {r["provinsi"] for r in published(out, LATEST, "trend_province") if r["task_id"] == PROVINCIAL}
+    assert provincial == {"Sulawesi Selatan"}
+
+
+def test_kabupaten_spellings_are_one_kabupaten(recomputed):
+    out, roster, _, _ = recomputed
+    forms = defaultdict(set)
+    for p in roster:
+        if p["provinsi"]:
+            forms[(p["provinsi"], kabupaten_form(p["kabupaten_raw"]))].add(p["kabupaten_raw"])
+    assert sum(len(v) > 1 for v in forms.values()) >= 10  # the roster really spells kabupaten several ways
+    for task_id in TASKS_CHECKED:
+        rows = published(out, task_id, "participation_kabupaten")
+        keys = [(r["provinsi"], kabupaten_form(r["kabupaten"])) for r in rows]
+        assert len(keys) == len(set(keys)), task_id
+    assert any(r["kabupaten"].startswith(("KAB. ", "Kab.", "Kot. ")) for r in published(out, LATEST, "non_responders"))
+

@@ -18,7 +18,8 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from pipeline import config
-from pipeline.reports import fmt, followup
+from pipeline.figures import tables as tables_mod
+from pipeline.reports import fmt, followup, labels
 from pipeline.rules import contract
 
 pytestmark = pytest.mark.slow
@@ -131,7 +132,7 @@ def test_province_kabupaten_jabatan_and_trend_tables_match(rendered, provinsi):
     nat = tables(task_dir, "trend_national").set_index("task_id")["participation_rate"]
     (shown,) = table_with(soup, "Tanggal", "Tugas", "Nasional")
     assert shown["rows"] == [[fmt.tanggal(pd.Timestamp(r.mulai)), r.judul, fmt.persen(r.participation_rate),
-                              fmt.persen(nat[r.task_id])] for r in trend.itertuples()]
+                              fmt.persen(nat.get(r.task_id))] for r in trend.itertuples()]  # none for a provincial task
 
 
 @pytest.mark.parametrize("provinsi", PROVINCES)
@@ -140,7 +141,7 @@ def test_province_non_responders_match_the_table(rendered, provinsi):
     soup = soup_of(task_dir, contract.province_slug(provinsi))
     nr = tables(task_dir, "non_responders")
     nr = nr[nr["provinsi"] == provinsi]
-    shown = table_with(soup, "No. absen", "Nama", "Berturut-turut", "Tindak lanjut")
+    shown = table_with(soup, "No. absen", "Nama", "Berturut-turut", "Kiriman ditolak", "Tindak lanjut")
     rows = {(int(r[0]), r[1], int(r[3].replace(".", ""))) for t in shown for r in t["rows"]}
     assert rows == {(int(r.nomor_absen), r.nama, int(r.streak)) for r in nr.itertuples()}
     # one table per kabupaten, its caption counting its rows; pembinaan marked from the configured streak
@@ -148,15 +149,26 @@ def test_province_non_responders_match_the_table(rendered, provinsi):
     for t in shown:
         assert f": {fmt.angka(len(t['rows']))} belum merespons" in t["caption"]
         for r in t["rows"]:
-            assert (r[4] == "Pembinaan") == (int(r[3]) >= config.PEMBINAAN_STREAK) or r[4].startswith("Mungkin")
-    # silent in every latest task: listed apart
-    silent = nr[nr["silent_latest"]]
+            streak = int(r[3].replace(".", ""))
+            assert r[5] == (tables_mod.ACTION_INACTIVE if streak >= config.INACTIVE_STREAK else
+                            tables_mod.ACTION_PEMBINAAN if streak >= config.PEMBINAAN_STREAK else tables_mod.ACTION_REMIND)
+    # the reason a rejected row was not counted, in plain words
+    reason = {int(r[0]): r[4] for t in shown for r in t["rows"]}
+    assert reason == {int(r.nomor_absen): labels.submitted_text(r.submitted) for r in nr.itertuples()}
+    # possibly inactive: listed apart
+    inactive = nr[nr["possibly_inactive"]]
     apart = table_with(soup, "No. absen", "Kabupaten/Kota", "Berturut-turut")
-    assert {int(r[0]) for t in apart for r in t["rows"]} == set(silent["nomor_absen"].astype(int))
+    assert {int(r[0]) for t in apart for r in t["rows"]} == set(inactive["nomor_absen"].astype(int))
     # the streak counts box agrees
     counts = tables(task_dir, "streak_counts").set_index("provinsi")
     n = int(counts.loc[provinsi, "streak_pembinaan"]) if provinsi in counts.index else 0
     assert facts(soup)[f"Tidak merespons {config.PEMBINAAN_STREAK}+ tugas berturut-turut (pembinaan)"] == fmt.angka(n)
+    n = int(counts.loc[provinsi, "possibly_inactive"]) if provinsi in counts.index else 0
+    assert n == len(inactive)
+    assert facts(soup)[f"Mungkin tidak aktif lagi ({config.INACTIVE_STREAK}+ tugas berturut-turut, cek Data TPP)"] \
+        == fmt.angka(n)
+    n = int(counts.loc[provinsi, "submitted"]) if provinsi in counts.index else 0
+    assert facts(soup)["Sudah mengirim tetapi kirimannya ditolak"] == fmt.angka(n)
 
 
 def test_national_report_matches_the_tables(rendered):
@@ -178,8 +190,15 @@ def test_national_report_matches_the_tables(rendered):
 
     streaks = tables(task_dir, "streak_counts")
     (shown_streaks,) = table_with(soup, "Provinsi", "Belum merespons")
-    assert shown_streaks["rows"] == [[r.provinsi, fmt.angka(r.non_responders), fmt.angka(r.streak_pembinaan),
-                                      fmt.angka(r.silent_latest)] for r in streaks.itertuples()]
+    assert shown_streaks["rows"] == [[r.provinsi, fmt.angka(r.non_responders), fmt.angka(r.submitted),
+                                      fmt.angka(r.streak_pembinaan), fmt.angka(r.possibly_inactive)]
+                                     for r in streaks.itertuples()]
+    # the national trend: national tasks only
+    trend = tables(task_dir, "trend_national").sort_values("task_order").tail(config.TREND_TASKS)
+    (shown_trend,) = table_with(soup, "Tanggal", "Tugas", "Nasional")
+    assert shown_trend["rows"] == [[fmt.tanggal(pd.Timestamp(r.mulai)), r.judul, fmt.persen(r.participation_rate)]
+                                   for r in trend.itertuples()]
+    assert all(c.strip().lower() == "nasional" for c in trend["cakupan"])
     text = notebook_text(task_dir / "national" / "report.ipynb")
     assert f"Partisipasi nasional: {fmt.persen(nat['participation_rate'])}" in text
     # the national report names nobody
@@ -201,6 +220,11 @@ def test_index_links_every_report_with_headline_figures(rendered):
     assert {"national/report.html", "national/report.pdf", "validation/index.html"} <= hrefs
     for href in hrefs:
         assert (task_dir / href).is_file(), href
+    # the restricted contacts workbook exists but nothing points at it
+    assert not [h for h in hrefs if followup.RESTRICTED_FILENAME in h]
+    assert followup.RESTRICTED_FILENAME not in (task_dir / "index.html").read_text(encoding="utf-8")
+    assert all((task_dir / contract.province_slug(p) / followup.RESTRICTED_FILENAME).is_file()
+               for p in info["provinces"])
     prov = tables(task_dir, "participation_province").set_index("provinsi")
     summ = tables(task_dir, "province_summary").set_index("provinsi")
     (t,) = table_with(soup, "Wajib lapor", "Peringkat", "Perubahan")
@@ -216,10 +240,17 @@ def test_followup_workbooks_list_each_province_non_responders(rendered):
     nr = tables(task_dir, "non_responders")
     for provinsi in PROVINCES:
         wb = openpyxl.load_workbook(task_dir / contract.province_slug(provinsi) / followup.FILENAME, read_only=True)
-        rows = list(wb[followup.SHEET_LIST].iter_rows(min_row=2, values_only=True))
+        rows = list(wb[followup.SHEET_LIST].iter_rows(values_only=True))
+        head, rows = rows[0], [dict(zip(rows[0], r)) for r in rows[1:] if r[rows[0].index("No. absen")] is not None]
         own = nr[nr["provinsi"] == provinsi]
-        assert sorted(r[1] for r in rows if r[1] is not None) == sorted(own["nomor_absen"].astype(int))
-        assert {r[1]: r[4] for r in rows if r[1] is not None} == dict(zip(own["nomor_absen"].astype(int), own["streak"]))
+        assert "Bukti perlu diperiksa" in head and "Catatan" in head
+        listed = {r["No. absen"]: r for r in rows if r["Tindak lanjut"] != followup.ACTION_PROOF}
+        assert sorted(listed) == sorted(own["nomor_absen"].astype(int))
+        for r in own.itertuples():
+            row = listed[int(r.nomor_absen)]
+            assert row["Tugas berturut-turut tanpa kiriman"] == r.streak and row["Tindak lanjut"] == r.action
+            assert (row["Kiriman ditolak"] or "") == labels.submitted_text(r.submitted)
+            assert (row[f"Mungkin tidak aktif lagi ({config.INACTIVE_STREAK}+)"] == "Ya") == bool(r.possibly_inactive)
 
 
 def _distributed(task_dir: Path) -> list[Path]:
@@ -292,9 +323,11 @@ def _crafted_tables(tmp_path: Path):
     nr = pd.DataFrame({"provinsi": ["Bali"] * 4 + ["Aceh"], "kabupaten": ["Kab B", "Kab B", "Kab A", "Kab A", "Kab X"],
                        "nomor_absen": pd.array([1, 2, 3, 4, 5], dtype="Int64"),
                        "nama": ["Satu", "Dua", "Tiga", "Empat", "Lima Aceh"], "jabatan": ["PD"] * 5,
-                       "streak": [config.TREND_TASKS, config.PEMBINAAN_STREAK, 1, config.PEMBINAAN_STREAK - 1, 9],
-                       "silent_latest": [True, False, False, False, True]})
-    return present.TaskTables(tmp_path, {"timezone": "Asia/Jakarta"}, {"non_responders": nr})
+                       "streak": [config.INACTIVE_STREAK, config.PEMBINAAN_STREAK, 1, config.PEMBINAAN_STREAK - 1, 9]})
+    from pipeline.figures import tables
+
+    nr = tables.non_responders(nr, pd.Series({3: "invalid_link"}))
+    return present.TaskTables(tmp_path, {"timezone": "Asia/Jakarta"}, tables.non_responder_tables(nr))
 
 
 def test_inactive_tpp_are_listed_apart_and_marked(tmp_path):
@@ -307,8 +340,10 @@ def test_inactive_tpp_are_listed_apart_and_marked(tmp_path):
     assert list(by_kab) == ["Kab A", "Kab B"]
     b = by_kab["Kab B"].set_index("No. absen")["Tindak lanjut"]
     assert b["1"] == present.ACTION_INACTIVE and b["2"] == present.ACTION_PEMBINAAN
-    a = by_kab["Kab A"].set_index("No. absen")["Tindak lanjut"]
-    assert a["3"] == "" and a["4"] == ""  # below the pembinaan streak
+    a = by_kab["Kab A"].set_index("No. absen")
+    assert a.loc["3", "Tindak lanjut"] == a.loc["4", "Tindak lanjut"] == "Ingatkan"  # below the pembinaan streak
+    assert a.loc["3", "Kiriman ditolak"] == "Sudah mengirim, tetapi tautannya tidak valid"
+    assert a.loc["4", "Kiriman ditolak"] == ""
     assert "Lima Aceh" not in repr(present.non_responder_tables(tt, "Bali"))
     assert isinstance(present.inactive_table(tt, "Papua"), present.Text)
 

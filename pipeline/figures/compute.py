@@ -81,13 +81,6 @@ def participation_tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
-def add_ranks(province: pd.DataFrame) -> pd.DataFrame:
-    """Rank provinces by participation (1 = best; ties share the best rank)."""
-    out = province.copy()
-    out["rank"] = out["participation_rate"].rank(ascending=False, method="min").astype("Int64")
-    return out
-
-
 # --- History: streaks and trends -----------------------------------------------------------------
 
 def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *, full_latest: int | None = None) -> pd.DataFrame:
@@ -133,31 +126,30 @@ def streaks(matrix: pd.DataFrame) -> pd.Series:
     return pd.Series(streak, index=matrix.index, name="streak")
 
 
-def silent_in_latest(matrix: pd.DataFrame, n_tasks: int) -> pd.Series:
-    """True when the TPP was eligible for and silent in every one of the latest `n_tasks` tasks."""
-    latest = matrix.iloc[:, -n_tasks:]
-    return ((latest == 0).sum(axis=1) == latest.shape[1]) & (latest.shape[1] == n_tasks)
-
-
-def non_responders(frame: pd.DataFrame, streak: pd.Series, silent_latest: pd.Series) -> pd.DataFrame:
+def non_responders(frame: pd.DataFrame, streak: pd.Series) -> pd.DataFrame:
     """Eligible TPP with no counted row, with streak (sorted by province, kabupaten, -streak, id)."""
     nr = frame[~frame["responded"]][["provinsi", "kabupaten", "nomor_absen", "nama", "jabatan"]].copy()
     nr["streak"] = streak.reindex(nr["nomor_absen"].to_numpy()).fillna(0).astype("int64").to_numpy()
-    nr["silent_latest"] = silent_latest.reindex(nr["nomor_absen"].to_numpy()).fillna(False).astype(bool).to_numpy()
     nr = nr.sort_values(["provinsi", "kabupaten", "streak", "nomor_absen"], ascending=[True, True, False, True],
                         kind="stable")
     return nr.reset_index(drop=True)
 
 
-def streak_counts(nr: pd.DataFrame, pembinaan_at: int) -> pd.DataFrame:
-    """Per province: non-responders, those at the pembinaan streak or more, and those silent in all latest tasks."""
-    g = nr.groupby("provinsi", sort=True)
-    out = pd.DataFrame({
-        "non_responders": g.size(),
-        "streak_pembinaan": g["streak"].apply(lambda s: int((s >= pembinaan_at).sum())),
-        "silent_latest": g["silent_latest"].sum().astype("int64"),
-    }).reset_index()
-    return out
+def kabupaten_names(roster: pd.DataFrame) -> pd.Series:
+    """The kabupaten each roster row is shown under: the roster's most frequent spelling of its
+    kabupaten (one kabupaten = one contract.kabupaten_key) within its province, over all roster
+    rows; a tie goes to the spelling found first in the file. Aligned with `roster`; empty stays empty."""
+    raw = roster["kabupaten"].astype("string")
+    keys = raw.map(contract.kabupaten_key, na_action="ignore").fillna("")
+    prov = roster["provinsi"].astype("string").fillna("\x00")
+    frame = pd.DataFrame({"prov": prov.to_numpy(), "key": keys.to_numpy(), "raw": raw.to_numpy(),
+                          "order": np.arange(len(roster))})
+    frame = frame[frame["key"] != ""]
+    counts = frame.groupby(["prov", "key", "raw"], sort=False).agg(n=("order", "size"), first=("order", "min"))
+    counts = counts.reset_index().sort_values(["prov", "key", "n", "first"], ascending=[True, True, False, True])
+    best = counts.drop_duplicates(["prov", "key"]).set_index(["prov", "key"])["raw"]
+    shown = [best.get((p, k), r) if k else r for p, k, r in zip(prov.to_numpy(), keys.to_numpy(), raw.to_numpy())]
+    return pd.Series(shown, index=roster.index, dtype="string")
 
 
 def task_trend(roster: pd.DataFrame, task, counted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -167,20 +159,32 @@ def task_trend(roster: pd.DataFrame, task, counted: pd.DataFrame) -> tuple[pd.Da
 
 
 def trend_tables(tasks: pd.DataFrame, per_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Participation per province and nationally for every task in `tasks` (schedule order),
-    from each task's `task_trend`."""
+    """Participation per province for every task in `tasks` (schedule order), and nationally for
+    every national task (is_national), from each task's `task_trend`."""
     meta = pd.DataFrame({
         "task_order": np.arange(len(tasks), dtype="int64"), "task_id": tasks["task_id"].to_numpy(),
         "judul": tasks["judul"].to_numpy(), "mulai": [m.isoformat() for m in tasks["mulai"]],
         "cakupan": tasks["cakupan"].to_numpy(),
     })
+    national = [is_national(t) for t in tasks.to_dict("records")]
     tables = []
-    for level in (0, 1):  # province rows, national rows
-        frames = [per_task[task_id][level] for task_id in tasks["task_id"]]
+    for level in (0, 1):  # province rows, national rows (of national tasks only)
+        frames = [per_task[task_id][level] if level == 0 or national[i] else per_task[task_id][level].iloc[0:0]
+                  for i, task_id in enumerate(tasks["task_id"])]
         rows = np.repeat(np.arange(len(meta)), [len(f) for f in frames])
         head = meta.iloc[rows].reset_index(drop=True)
         tables.append(pd.concat([head, pd.concat(frames, ignore_index=True)], axis=1))
     return tables[0], tables[1]
+
+
+def is_national(task) -> bool:
+    """A task of the national schedule: no province scope (load.load_tasks reads cakupan `nasional`
+    as the empty scope). A provincial task appears in the trends of the provinces in its scope and
+    in no national figure."""
+    scope = task.get("scope") if hasattr(task, "get") else None
+    if scope is None or (isinstance(scope, float) and np.isnan(scope)):
+        return str(task.get("cakupan", "")).strip().lower() in ("nasional", "national")
+    return len(tuple(scope)) == 0
 
 
 # --- Coverage ------------------------------------------------------------------------------------

@@ -1,28 +1,34 @@
 """Read-only views of the published tables for one report, formatted for readers in Bahasa Indonesia.
 
-Nothing here computes a figure: it selects rows of `tables/*.csv` (written by stage.py
-from compute.py) and formats them. Every display object shows the same content as HTML
-(escaped) and as plain text, so a notebook rerun (nbval) audits the numbers. Text from the
-inputs (names, kabupaten, task titles) is untrusted: it is escaped here, never marked up,
-and very long values are clipped so that they cannot break the page layout.
+Nothing here computes a figure: it selects rows of `tables/*.csv` and formats them. Every
+table, and every figure in it, is built by ONE function of `pipeline/figures/tables.py`
+(`build_tables`; each view below names the function behind the columns it reads). The display
+objects (Table, Text, Facts: escaped HTML and plain text) live in `pipeline/reports/display.py`, the
+reading of tables/ in `pipeline/reports/published.py`.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import re
-import textwrap
-from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from pipeline import config
-from pipeline.rules import contract
+from pipeline.figures.tables import ACTION_INACTIVE, ACTION_PEMBINAAN  # noqa: F401 (the actions' wording, for tests)
 from pipeline.reports import fmt
+from pipeline.reports.display import (  # noqa: F401 (notebooks: present.Text; tests: present.task_label)
+    MAX_CELL,
+    MAX_TEXT,
+    Facts,
+    Table,
+    Text,
+    clip,
+    task_label,
+)
+from pipeline.reports.labels import submitted_text
+from pipeline.reports.published import TaskTables, load_task_tables  # noqa: F401 (notebooks: present.load_task_tables)
+from pipeline.rules import contract
 
-COUNTED = ("counted", "recovered")
 OUTCOME_LABEL = {
     "counted": "Terhitung", "recovered": "Terhitung (nomor absen dipulihkan)", "missing_id": "Nomor absen kosong",
     "invalid_timestamp": "Cap waktu tidak terbaca", "unknown_id": "Nomor absen tidak dikenal",
@@ -32,147 +38,11 @@ OUTCOME_LABEL = {
 }
 QUARANTINE_LABEL = {"missing_id": "Nomor absen kosong/bukan angka", "duplicate_id": "Nomor absen ganda",
                     "unknown_province": "Provinsi tidak dikenal", "unknown_jabatan": "Jabatan tidak dikenal"}
-ACTION_INACTIVE = "Mungkin tidak aktif lagi: cek Data TPP"
-ACTION_PEMBINAAN = "Pembinaan"
-# Untrusted text longer than this is clipped in reports (real names and places are far shorter).
-MAX_TEXT = 160
-# No table cell shows more than this (a safety net for any text; definitions are shorter).
-MAX_CELL = 400
 HEADLINE_NOTE = (
     "Perubahan: selisih partisipasi dengan tugas sebelumnya yang mencakup provinsi itu. Peringkat: 1 = partisipasi "
-    "tertinggi. belum-respon.xlsx memuat data pribadi (UU PDP 27/2022) di lembar TERBATAS: hanya untuk PIC provinsi."
+    "tertinggi. belum-respon.xlsx (daftar tindak lanjut, tanpa kontak) boleh diteruskan; kontak TPP ada di berkas "
+    "terpisah yang hanya dikirim kepada PIC provinsi (UU PDP 27/2022)."
 )
-NUM = ' class="num"'
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clip(value: object, limit: int = MAX_TEXT) -> str:
-    """Untrusted text as shown: missing -> "", control characters -> space, at most `limit` characters."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    text = _CONTROL.sub(" ", str(value))
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({fmt.angka(len(text))} karakter)"
-
-
-# --- Display objects -------------------------------------------------------------------------------
-
-class Table:
-    """A table shown as escaped HTML (with <thead>, repeated on every PDF page) and as text.
-
-    `widths` (percent per column) gives a fixed layout: columns keep their width and long
-    text wraps inside its cell instead of squeezing its neighbours. `css` adds table classes
-    (`kecil`: smaller font; `sempit`: a narrow table). Builders clip untrusted text to
-    MAX_TEXT; no cell shows more than MAX_CELL characters whatever its source.
-    """
-
-    def __init__(self, df: pd.DataFrame, *, caption: str = "", numeric: tuple[str, ...] = (),
-                 widths: tuple[float, ...] | None = None, css: str = ""):
-        self.df = df.reset_index(drop=True)
-        self.caption = caption
-        self.numeric = set(numeric)
-        if widths is not None and len(widths) != len(self.df.columns):
-            raise ValueError(f"{len(widths)} widths for {len(self.df.columns)} columns")
-        self.widths = widths
-        self.css = css
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        head = "".join(f"<th{NUM if c in self.numeric else ''}>{e(str(c))}</th>" for c in self.df.columns)
-        body = []
-        for row in self.df.itertuples(index=False):
-            cells = []
-            for col, val in zip(self.df.columns, row):
-                cells.append(f"<td{NUM if col in self.numeric else ''}>{e(clip(val, MAX_CELL))}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        cap = f"<caption>{e(clip(self.caption, 2 * MAX_TEXT))}</caption>" if self.caption else ""
-        classes = " ".join(c for c in ("report-table", "tetap" if self.widths else "", self.css) if c)
-        cols = ""
-        if self.widths:
-            cols = "<colgroup>" + "".join(f'<col style="width: {w:g}%">' for w in self.widths) + "</colgroup>"
-        return (f'<table class="{classes}">{cap}{cols}<thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(body)}</tbody></table>')
-
-    def __repr__(self) -> str:
-        shown = self.df.map(lambda v: clip(v, MAX_CELL)) if len(self.df) else self.df
-        text = shown.to_string(index=False) if len(self.df) else "(tidak ada baris)"
-        return (clip(self.caption, 2 * MAX_TEXT) + "\n" if self.caption else "") + text
-
-
-class Text:
-    """A paragraph or heading from trusted template text with escaped values."""
-
-    def __init__(self, text: str, *, tag: str = "p", css: str = ""):
-        self.text, self.tag, self.css = text, tag, css
-
-    def _repr_html_(self) -> str:
-        cls = f' class="{self.css}"' if self.css else ""
-        return f"<{self.tag}{cls}>{html.escape(self.text)}</{self.tag}>"
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-class Facts:
-    """Headline figures as boxes (HTML) and 'label: value' lines (text)."""
-
-    def __init__(self, items: list[tuple[str, str]]):
-        self.items = items
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        cells = "".join(f'<div class="fact"><div class="fact-value">{e(v)}</div><div class="fact-label">{e(k)}</div></div>'
-                        for k, v in self.items)
-        return f'<div class="facts">{cells}</div>'
-
-    def __repr__(self) -> str:
-        return "\n".join(f"{k}: {v}" for k, v in self.items)
-
-
-# --- Loading the published tables -------------------------------------------------------------------
-
-@dataclass
-class TaskTables:
-    """The published tables of one task, each read on first use (a report reads only what it shows)."""
-
-    task_dir: Path
-    info: dict
-    tables: dict[str, pd.DataFrame]
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in self.tables:
-            self.tables[name] = _read_table(config.tables_dir(self.task_dir) / f"{name}.csv")
-        return self.tables[name]
-
-    @property
-    def tz(self) -> str:
-        return self.info["timezone"]
-
-    @property
-    def mulai(self) -> pd.Timestamp:
-        return pd.Timestamp(self.info["mulai"]).tz_convert(self.tz)
-
-    @property
-    def batas(self) -> pd.Timestamp:
-        return pd.Timestamp(self.info["batas"]).tz_convert(self.tz)
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    dtype = {"nomor_absen": "string"} if path.stem == "roster_quarantine" else {"nomor_absen": "Int64"}
-    return pd.read_csv(path, keep_default_na=True, dtype=dtype)
-
-
-def load_task_tables(task_dir: Path | str, names: tuple[str, ...] | None = None) -> TaskTables:
-    """task.json of one task's output folder; its tables/*.csv are read when first used (`names`:
-    read these now)."""
-    task_dir = Path(task_dir)
-    info = json.loads((task_dir / "task.json").read_text(encoding="utf-8"))
-    tt = TaskTables(task_dir, info, {})
-    for name in names or ():
-        tt[name]
-    return tt
-
 
 def task_heading(tt: TaskTables) -> list[Text]:
     info = tt.info
@@ -239,6 +109,8 @@ def change_text(tt: TaskTables, summ: pd.Series) -> str:
 
 
 def province_facts(tt: TaskTables, provinsi: str) -> Facts:
+    """Headline figures: participation_province (compute.rate_table), rank and change
+    (pipeline.figures.tables.province_summary), non-responders (pipeline.figures.tables.streak_counts)."""
     row = province_row(tt, provinsi)
     summ = tt["province_summary"].set_index("provinsi").loc[provinsi]
     previous = _task_title(tt, summ["previous_task_id"]) if pd.notna(summ["previous_task_id"]) else None
@@ -267,7 +139,7 @@ def kabupaten_table(tt: TaskTables, provinsi: str) -> tuple[pd.DataFrame, Table]
     return k, figures_frame(k, {"kabupaten": "Kabupaten/Kota"})
 
 
-def province_highlights(tt: TaskTables, provinsi: str, n: int = 5) -> Text:
+def province_highlights(tt: TaskTables, provinsi: str, n: int = config.HIGHLIGHT_KABUPATEN) -> Text:
     """Which kabupaten need follow-up: those below the national rate, lowest first."""
     k = kabupaten_rows(tt, provinsi)
     nat = national_rate(tt)
@@ -297,32 +169,17 @@ def national_jabatan_table(tt: TaskTables) -> Table:
 
 # --- Tasks over time --------------------------------------------------------------------------------
 
-_TRAILING_YEAR = re.compile(r"\s+(\d{4})$")
-
-
-def task_label(judul: object, mulai: object, width: int = 14, lines: int = 3) -> str:
-    """A chart label for a task that stays readable: short date, then the title wrapped.
-
-    "Hari Pendidikan Nasional 2025", 2 May 2025 -> "2 Mei 2025\\nHari\\nPendidikan\\nNasional".
-    A trailing year equal to the date's is dropped; a title longer than `lines` lines ends in "…".
-    """
-    ts = pd.Timestamp(mulai)
-    title = clip(judul, 80)
-    m = _TRAILING_YEAR.search(title)
-    if m and int(m.group(1)) == ts.year:
-        title = title[: m.start()]
-    wrapped = textwrap.wrap(title, width=width, max_lines=lines, placeholder=" …", break_long_words=True) or [""]
-    return "\n".join([fmt.tanggal_singkat(ts), *wrapped])
-
-
 def trend_frame(tt: TaskTables, provinsi: str | None, n: int = config.TREND_TASKS) -> pd.DataFrame:
-    """Latest n tasks: this province's rate (if given) and the national rate, schedule order, with a label."""
+    """Latest n tasks with a label, in schedule order: nationally, the national tasks' rates
+    (trend_national holds national tasks only: compute.trend_tables); for a province, every task that
+    covered it (provincial ones included) with the national rate beside it (empty for a provincial task)."""
     nat = tt["trend_national"][["task_order", "task_id", "judul", "mulai", "participation_rate"]]
     nat = nat.rename(columns={"participation_rate": "nasional"})
     if provinsi is not None:
         p = tt["trend_province"]
-        p = p[p["provinsi"] == provinsi][["task_id", "participation_rate"]].rename(columns={"participation_rate": "provinsi"})
-        nat = nat.merge(p, on="task_id", how="inner")
+        p = p[p["provinsi"] == provinsi][["task_order", "task_id", "judul", "mulai", "participation_rate"]]
+        nat = p.rename(columns={"participation_rate": "provinsi"}).merge(nat[["task_id", "nasional"]], on="task_id",
+                                                                           how="left")
     out = nat.sort_values("task_order").tail(n).reset_index(drop=True)
     out["label"] = [task_label(j, m) for j, m in zip(out["judul"], out["mulai"])]
     return out
@@ -402,14 +259,12 @@ def channel_table(frame: pd.DataFrame) -> Table:
 
 
 def platform_table(tt: TaskTables, provinsi: str | None) -> Table:
-    p = tt["platforms"]
-    if provinsi is not None:
-        p = p[p["provinsi"] == provinsi]
-    g = p.groupby("platform")["responses"].sum()
-    g = g.reindex([x for x in contract.PLATFORMS if x in g.index])
-    total = g.sum()
-    out = pd.DataFrame({"Platform": g.index, "Kiriman terhitung": g.map(fmt.angka).to_numpy(),
-                        "Porsi": (g / total).map(fmt.persen).to_numpy() if total else "–"})
+    """Counted rows and share per platform (pipeline.figures.tables.platform_shares), of a province or national."""
+    p = tt["platform_shares"]
+    p = p[p["provinsi"] == provinsi] if provinsi is not None else p[p["level"] == "nasional"]
+    out = pd.DataFrame({"Platform": p["platform"].to_numpy(),
+                        "Kiriman terhitung": p["responses"].map(fmt.angka).to_numpy(),
+                        "Porsi": p["share"].map(fmt.persen).to_numpy()})
     return Table(out, numeric=("Kiriman terhitung", "Porsi"), widths=(40.0, 30.0, 30.0), css="sempit")
 
 
@@ -451,6 +306,7 @@ def channel_by_province(tt: TaskTables) -> Table:
 # --- Data quality ------------------------------------------------------------------------------------------
 
 def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
+    """Rows per outcome (compute.outcome_counts), of a province or over all provinces."""
     o = tt["outcomes"]
     if provinsi is not None:
         o = o[o["provinsi"] == provinsi]
@@ -461,28 +317,30 @@ def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
     return Table(out, numeric=("Baris",), widths=(55.0, 30.0, 15.0), css="sempit")
 
 
+def quality_row(tt: TaskTables, provinsi: str | None) -> pd.Series:
+    """Rows checked, counted, rejected, recovered, from resigned TPP (pipeline.figures.tables.quality_summary)."""
+    q = tt["quality_summary"]
+    q = q[q["provinsi"] == provinsi] if provinsi is not None else q[q["level"] == "nasional"]
+    if q.empty:
+        return pd.Series({"rows": 0, "counted": 0, "rejected": 0, "recovered": 0, "resigned_rows": 0})
+    return q.iloc[0]
+
+
 def resigned_responders(tt: TaskTables, provinsi: str | None) -> int:
     """Rows rejected as not_eligible from TPP the roster marks as resigned (roster needs updating)."""
-    r = tt["resigned_responders"]
-    if provinsi is not None:
-        r = r[r["provinsi"] == provinsi]
-    return int(r["rows"].sum())
+    return int(quality_row(tt, provinsi)["resigned_rows"])
 
 
 def quality_facts(tt: TaskTables, provinsi: str | None) -> Facts:
     """Rows checked, counted, rejected, recovered typos, resigned TPP still sending."""
-    o = tt["outcomes"]
-    if provinsi is not None:
-        o = o[o["provinsi"] == provinsi]
-    g = o.groupby("outcome")["rows"].sum()
-    counted = int(g.reindex(list(COUNTED)).fillna(0).sum())
+    q = quality_row(tt, provinsi)
     return Facts([
-        ("Baris formulir diperiksa", fmt.angka(int(g.sum()))),
-        ("Terhitung", fmt.angka(counted)),
-        ("Ditolak", fmt.angka(int(g.sum()) - counted)),
-        ("Nomor absen salah ketik yang dipulihkan", fmt.angka(int(g.get("recovered", 0)))),
+        ("Baris formulir diperiksa", fmt.angka(int(q["rows"]))),
+        ("Terhitung", fmt.angka(int(q["counted"]))),
+        ("Ditolak", fmt.angka(int(q["rejected"]))),
+        ("Nomor absen salah ketik yang dipulihkan", fmt.angka(int(q["recovered"]))),
         ("TPP berstatus mengundurkan diri yang masih mengirim (Data TPP perlu diperbarui)",
-         fmt.angka(resigned_responders(tt, provinsi))),
+         fmt.angka(int(q["resigned_rows"]))),
     ])
 
 
@@ -509,74 +367,92 @@ def validation_summary(tt: TaskTables) -> Table:
 
 # --- Non-responders ---------------------------------------------------------------------------------------
 
-NON_RESPONDER_WIDTHS = (10.0, 40.0, 9.0, 13.0, 28.0)
-
-
-def _action(streak: int, silent: bool) -> str:
-    if silent:
-        return ACTION_INACTIVE
-    return ACTION_PEMBINAAN if streak >= config.PEMBINAAN_STREAK else ""
+NON_RESPONDER_WIDTHS = (9.0, 27.0, 8.0, 11.0, 25.0, 20.0)
 
 
 def _non_responder_frame(g: pd.DataFrame, with_kabupaten: bool = False) -> pd.DataFrame:
+    """The list's columns; `Kiriman ditolak` says in plain words why a row the TPP sent was rejected."""
     cols = {"No. absen": g["nomor_absen"].astype(str), "Nama": g["nama"].map(clip), "Jabatan": g["jabatan"],
-            "Berturut-turut": g["streak"].map(fmt.angka),
-            "Tindak lanjut": [_action(int(k), bool(s)) for s, k in zip(g["silent_latest"], g["streak"])]}
+            "Berturut-turut": g["streak"].map(fmt.angka), "Kiriman ditolak": g["submitted"].map(submitted_text),
+            "Tindak lanjut": g["action"].fillna("").astype(str)}
     if with_kabupaten:
         cols = {"No. absen": cols["No. absen"], "Nama": cols["Nama"], "Kabupaten/Kota": g["kabupaten"].map(clip),
-                "Jabatan": cols["Jabatan"], "Berturut-turut": cols["Berturut-turut"]}
+                "Jabatan": cols["Jabatan"], "Berturut-turut": cols["Berturut-turut"],
+                "Kiriman ditolak": cols["Kiriman ditolak"]}
     return pd.DataFrame(cols)
 
 
 def province_non_responders(tt: TaskTables, provinsi: str) -> pd.DataFrame:
+    """This province's rows of non_responders.csv (pipeline.figures.tables.non_responders: streak,
+    possibly_inactive, submitted, pembinaan, action)."""
     nr = tt["non_responders"]
     nr = nr[nr["provinsi"] == provinsi].copy()
-    nr["silent_latest"] = nr["silent_latest"].fillna(False).astype(bool)
+    nr["possibly_inactive"] = nr["possibly_inactive"].fillna(False).astype(bool)
+    nr["submitted"] = nr["submitted"].fillna("")
+    nr["kabupaten"] = nr["kabupaten"].fillna("")
     return nr
 
 
 def inactive_table(tt: TaskTables, provinsi: str) -> Table | Text:
-    """Listed apart: silent in every one of the latest tasks, possibly no longer active (check the roster)."""
+    """Listed apart: possibly no longer active (pipeline.figures.tables.is_possibly_inactive), check the roster."""
     nr = province_non_responders(tt, provinsi)
-    s = nr[nr["silent_latest"]].sort_values(["kabupaten", "nomor_absen"], kind="stable")
+    s = nr[nr["possibly_inactive"]].sort_values(["kabupaten", "nomor_absen"], kind="stable")
     if s.empty:
-        return Text(f"Tidak ada TPP yang tidak merespons di semua {config.TREND_TASKS} tugas terakhir.")
+        return Text(f"Tidak ada TPP yang tidak merespons {config.INACTIVE_STREAK} tugas berturut-turut atau lebih.")
     return Table(_non_responder_frame(s, with_kabupaten=True),
                  caption=f"Mungkin tidak aktif lagi, cek Data TPP: {fmt.angka(len(s))} TPP",
-                 numeric=("No. absen", "Berturut-turut"), widths=(10.0, 36.0, 30.0, 10.0, 14.0))
+                 numeric=("No. absen", "Berturut-turut"), widths=(9.0, 27.0, 24.0, 8.0, 11.0, 21.0))
 
 
 def non_responder_tables(tt: TaskTables, provinsi: str) -> list[Table]:
-    """One table per kabupaten: this province's non-responders (names only of its own TPP), longest streak first."""
+    """One table per kabupaten: this province's non-responders (names only of its own TPP), longest streak
+    first; the caption's pembinaan count is pipeline.figures.tables.streak_counts (per kabupaten)."""
     nr = province_non_responders(tt, provinsi)
+    counts = tt["streak_counts_kabupaten"]
+    counts = counts[counts["provinsi"] == provinsi]
+    pembinaan = dict(zip(counts["kabupaten"].fillna(""), counts["streak_pembinaan"]))
     tables = []
     for kab, g in nr.groupby("kabupaten", sort=True):
         g = g.sort_values(["streak", "nomor_absen"], ascending=[False, True], kind="stable")
-        pemb = int((g["streak"] >= config.PEMBINAAN_STREAK).sum())
+        pemb = int(pembinaan.get(kab, 0))
         tables.append(Table(_non_responder_frame(g),
-                            caption=f"{clip(kab)}: {fmt.angka(len(g))} belum merespons"
+                            caption=f"{clip(kab) or '(kabupaten/kota kosong)'}: {fmt.angka(len(g))} belum merespons"
                                     + (f", {fmt.angka(pemb)} pembinaan" if pemb else ""),
                             numeric=("No. absen", "Berturut-turut"), widths=NON_RESPONDER_WIDTHS))
     return tables
 
 
+def non_responder_intro() -> Text:
+    """The section's reading guide, its thresholds from config."""
+    return Text(f"Per kabupaten/kota, dengan jumlah tugas berturut-turut tanpa kiriman. Tidak merespons "
+                f"{config.PEMBINAAN_STREAK} tugas berturut-turut atau lebih: pembinaan. Tidak merespons "
+                f"{config.INACTIVE_STREAK} tugas berturut-turut atau lebih: mungkin tidak aktif lagi, periksa Data TPP "
+                "(ketepatan Data TPP menentukan setiap angka partisipasi). Yang sudah mengirim tetapi kirimannya "
+                "ditolak diberi alasannya. Kontak mereka tidak ada di laporan ini; PIC provinsi menerimanya dalam "
+                "berkas terpisah.")
+
+
 def streak_summary(tt: TaskTables, provinsi: str | None) -> Facts:
+    """Counts of pipeline.figures.tables.streak_counts, for a province or summed over provinces."""
     s = tt["streak_counts"]
     if provinsi is not None:
         s = s[s["provinsi"] == provinsi]
+    p, n = config.PEMBINAAN_STREAK, config.INACTIVE_STREAK
     return Facts([
         ("Belum merespons", fmt.angka(s["non_responders"].sum())),
-        (f"Tidak merespons {config.PEMBINAAN_STREAK}+ tugas berturut-turut (pembinaan)", fmt.angka(s["streak_pembinaan"].sum())),
-        (f"Tidak merespons di {config.TREND_TASKS} tugas terakhir (cek Data TPP)", fmt.angka(s["silent_latest"].sum())),
+        ("Sudah mengirim tetapi kirimannya ditolak", fmt.angka(s["submitted"].sum())),
+        (f"Tidak merespons {p}+ tugas berturut-turut (pembinaan)", fmt.angka(s["streak_pembinaan"].sum())),
+        (f"Mungkin tidak aktif lagi ({n}+ tugas berturut-turut, cek Data TPP)", fmt.angka(s["possibly_inactive"].sum())),
     ])
 
 
 def streak_by_province(tt: TaskTables) -> Table:
     s = tt["streak_counts"]
     out = pd.DataFrame({"Provinsi": s["provinsi"], "Belum merespons": s["non_responders"].map(fmt.angka),
+                        "Kiriman ditolak": s["submitted"].map(fmt.angka),
                         f"{config.PEMBINAAN_STREAK}+ berturut-turut (pembinaan)": s["streak_pembinaan"].map(fmt.angka),
-                        f"Diam di {config.TREND_TASKS} tugas terakhir (cek Data TPP)": s["silent_latest"].map(fmt.angka)})
-    return Table(out, numeric=tuple(out.columns[1:]), widths=(34.0, 22.0, 22.0, 22.0))
+                        f"Mungkin tidak aktif lagi ({config.INACTIVE_STREAK}+)": s["possibly_inactive"].map(fmt.angka)})
+    return Table(out, numeric=tuple(out.columns[1:]), widths=(28.0, 18.0, 18.0, 18.0, 18.0))
 
 
 # --- National ---------------------------------------------------------------------------------------------
@@ -599,6 +475,7 @@ def national_facts(tt: TaskTables, *, with_extremes: bool = True) -> Facts:
 
 
 def province_ranking(tt: TaskTables) -> tuple[pd.DataFrame, Table]:
+    """Provinces by rank, with rank and change from pipeline.figures.tables.province_summary."""
     p = tt["participation_province"].merge(tt["province_summary"][["provinsi", "rank", "change"]], on="provinsi")
     p = p.sort_values(["rank", "provinsi"], kind="stable")
     t = figures_frame(p, {"rank": "Peringkat", "provinsi": "Provinsi"}, key_widths=(9.0, 21.0))
@@ -610,7 +487,8 @@ def province_ranking(tt: TaskTables) -> tuple[pd.DataFrame, Table]:
 
 
 def province_headlines(tt: TaskTables, provinces: list[str]) -> pd.DataFrame:
-    """Headline figures per province for the index page (formatted), in the given order."""
+    """Headline figures per province for the index page (formatted), in the given order (rank and change:
+    pipeline.figures.tables.province_summary)."""
     p = tt["participation_province"].set_index("provinsi")
     s = tt["province_summary"].set_index("provinsi")
     rows = []
@@ -625,11 +503,21 @@ def province_headlines(tt: TaskTables, provinces: list[str]) -> pd.DataFrame:
                                        "Median waktu respons", "Peringkat", "Perubahan"])
 
 
-def kabupaten_extremes(tt: TaskTables, n: int = 10) -> tuple[Table, Table]:
-    k = tt["participation_kabupaten"]
-    k = k[k["eligible"] >= 10]  # tiny kabupaten swing too much to rank
-    best = k.sort_values(["participation_rate", "eligible"], ascending=[False, False]).head(n)
-    worst = k.sort_values(["participation_rate", "eligible"], ascending=[True, False]).head(n)
+def kabupaten_extremes_intro() -> Text:
+    return Text(f"Hanya kabupaten/kota dengan sedikitnya {fmt.angka(config.KABUPATEN_RANK_MIN_ELIGIBLE)} TPP wajib "
+                "lapor; pada partisipasi yang sama, yang lebih banyak TPP-nya di atas.")
+
+
+def kabupaten_extremes_headings(n: int = config.KABUPATEN_TOP_N) -> tuple[Text, Text]:
+    return (Text(f"{fmt.angka(n)} kabupaten/kota terbaik", tag="h3"),
+            Text(f"{fmt.angka(n)} kabupaten/kota terlemah", tag="h3"))
+
+
+def kabupaten_extremes(tt: TaskTables, n: int = config.KABUPATEN_TOP_N) -> tuple[Table, Table]:
+    """The n best and n weakest kabupaten among those ranked (pipeline.figures.tables.kabupaten_ranking)."""
+    k = tt["kabupaten_ranking"]
+    best = k[k["from_top"] <= n].sort_values("from_top")
+    worst = k[k["from_bottom"] <= n].sort_values("from_bottom")
     cols = {"provinsi": "Provinsi", "kabupaten": "Kabupaten/Kota"}
     return figures_frame(best, cols, key_widths=(18.0, 20.0)), figures_frame(worst, cols, key_widths=(18.0, 20.0))
 
@@ -637,7 +525,7 @@ def kabupaten_extremes(tt: TaskTables, n: int = 10) -> tuple[Table, Table]:
 # --- Method and provenance ------------------------------------------------------------------------------------
 
 def method_note() -> Table:
-    p, n = config.PEMBINAAN_STREAK, config.TREND_TASKS
+    p, n = config.PEMBINAAN_STREAK, config.INACTIVE_STREAK
     rows = [
         ("Wajib lapor", "TPP di Data TPP yang tidak dikarantina, masuk cakupan tugas, aktif (atau mengundurkan diri "
                         "setelah tanggal mulai) dan sudah bergabung pada tanggal mulai."),
@@ -652,11 +540,15 @@ def method_note() -> Table:
         ("Perubahan", "Selisih partisipasi (poin persentase) dengan tugas sebelumnya yang mencakup provinsi itu."),
         ("Berturut-turut", "Jumlah tugas terakhir (yang wajib diikuti TPP tersebut) tanpa kiriman terhitung."),
         ("Pembinaan", f"Tidak merespons {p} tugas berturut-turut atau lebih."),
-        ("Mungkin tidak aktif lagi", f"Wajib lapor dan tidak merespons di setiap {n} tugas terakhir: periksa Data TPP."),
+        ("Mungkin tidak aktif lagi", f"Tidak merespons {n} tugas berturut-turut atau lebih (hanya tugas yang wajib "
+                                     "diikutinya): periksa Data TPP."),
+        ("Kiriman ditolak", "TPP yang belum merespons tetapi sudah mengirim formulir yang ditolak; alasannya dari "
+                            "kiriman terakhirnya."),
+        ("Tren nasional", "Hanya tugas nasional; tugas provinsi tampil di tren provinsi yang dicakupnya."),
         ("Platform", "Dari alamat tautan: Facebook, Instagram, X/Twitter, TikTok, YouTube, selain itu Website/Blog."),
         ("Cakupan kanal", "TPP wajib lapor dengan kontak yang valid untuk kanal itu, dibagi TPP wajib lapor."),
-        ("Data pribadi", "Laporan ini tidak memuat nomor telepon atau alamat e-mail. Kontak TPP yang belum merespons "
-                         "hanya ada di belum-respon.xlsx (lembar TERBATAS) untuk PIC provinsi."),
+        ("Data pribadi", "Laporan ini dan belum-respon.xlsx tidak memuat nomor telepon atau alamat e-mail. Kontak "
+                         "TPP yang belum merespons ada di berkas terpisah yang hanya dikirim kepada PIC provinsi."),
     ]
     return Table(pd.DataFrame(rows, columns=["Istilah", "Definisi"]), widths=(24.0, 76.0))
 

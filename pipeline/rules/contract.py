@@ -41,6 +41,10 @@ _PROVINCE_SHORT = {
     "sumut": "Sumatera Utara", "sumbar": "Sumatera Barat", "sumsel": "Sumatera Selatan",
     "malut": "Maluku Utara", "dki": "DKI Jakarta", "jakarta": "DKI Jakarta",
     "dki jakarta": "DKI Jakarta", "pabar": "Papua Barat", "pbd": "Papua Barat Daya",
+    # official long forms (the contract's list; D.K.I. folds to "d k i")
+    "daerah khusus ibukota jakarta": "DKI Jakarta", "daerah khusus ibu kota jakarta": "DKI Jakarta",
+    "daerah khusus jakarta": "DKI Jakarta", "d k i jakarta": "DKI Jakarta", "dk jakarta": "DKI Jakarta",
+    "d i y": "DI Yogyakarta", "kepulauan babel": "Kepulauan Bangka Belitung",
 }
 
 
@@ -72,6 +76,26 @@ def normalize_province(text: object) -> str | None:
     if not key:
         return None
     return _PROVINCE_LOOKUP.get(key)
+
+
+# Kabupaten prefix forms (contract): `Kab.`, `Kab`, `Kabupaten` are one, `Kota`, `Kot.` are one, with or
+# without a space after the dot; `Kotabaru` or `Kabandungan` keep their first word.
+_KABUPATEN_PREFIX = re.compile(r"^(?:kabupaten\b\.?|kab\.|kab\b)\s*")
+_KOTA_PREFIX = re.compile(r"^(?:kota\b\.?|kot\.)\s*")
+
+
+def kabupaten_key(name: object) -> str:
+    """One key per kabupaten as the contract compares them: case and extra spaces ignored, prefix forms
+    folded (`KAB. BANDUNG` = `Kab.Bandung` = `Kabupaten Bandung` -> "kab bandung"; `Kota Bandung`
+    -> "kota bandung"; a bare `Bandung` -> "bandung"). Empty or missing -> ""."""
+    if name is None or name is pd.NA or (isinstance(name, float) and np.isnan(name)):
+        return ""
+    text = " ".join(str(name).split()).casefold()
+    for prefix, label in ((_KABUPATEN_PREFIX, "kab"), (_KOTA_PREFIX, "kota")):
+        m = prefix.match(text)
+        if m and text[m.end():]:
+            return f"{label} {text[m.end():]}"
+    return text
 
 
 def province_slug(name: str) -> str:

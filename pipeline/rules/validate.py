@@ -162,18 +162,6 @@ def validate_roster(roster: pd.DataFrame, *, strict: bool = False) -> tuple[pd.D
     return out, result
 
 
-def quarantine_table(roster: pd.DataFrame) -> pd.DataFrame:
-    """tables/roster_quarantine.csv: every quarantined roster row with its reason (no contacts)."""
-    quarantine = roster[roster["quarantine_reason"].notna()]
-    return pd.DataFrame({
-        "source_row": quarantine["source_row"].astype("int64"),
-        "nomor_absen": quarantine["nomor_absen_raw"],
-        "reason": quarantine["quarantine_reason"],
-        "provinsi": quarantine["provinsi_raw"],
-        "kabupaten": quarantine["kabupaten"],
-    })
-
-
 def validate_village_media(media: pd.DataFrame) -> tuple[pd.DataFrame, SuiteResult]:
     result = run_suite("village_media", media)
     out = media.copy()

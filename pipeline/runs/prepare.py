@@ -131,12 +131,13 @@ def keep_diagnosis(exc: Exception, staging: Path, out_root: Path, task_id: str, 
         exc.kept = str(target)
         return exc
     if isinstance(exc, ValidationFailed) and "tables/roster_quarantine.csv" in str(exc):
+        from pipeline.figures import tables
         from pipeline.rules import validate
 
         shutil.rmtree(dest, ignore_errors=True)
         roster, _ = validate.validate_roster(load.load_roster(data_dir), strict=False)
         target = dest / "roster_quarantine.csv"
-        publish.write_csv(validate.quarantine_table(roster), target)
+        publish.write_csv(tables.roster_quarantine(roster), target)
         return ValidationFailed(str(exc).replace("tables/roster_quarantine.csv", str(target)))
     return exc
 

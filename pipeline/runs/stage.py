@@ -1,8 +1,9 @@
-"""Runs load -> validate -> resolve -> compute once per task and publishes `tables/`.
+"""Runs load -> validate -> resolve -> build tables -> publish once per task: the wiring only.
 
-The task notebook calls `run_task`; the province and national notebooks only read what it
-publishes (see `present.py`). Every published table is listed in TABLES with a one-line
-meaning, so a newcomer can find where a figure comes from.
+The task notebook calls `run_task`; each step is one call. Every published table is built by
+`pipeline/figures/tables.py` (TABLES lists them with a one-line meaning), so a newcomer finds
+where a figure comes from there; the province and national notebooks only read what is
+published here (see `pipeline/reports/present.py`).
 """
 
 from __future__ import annotations
@@ -19,42 +20,14 @@ from pipeline import __version__, config
 from pipeline.errors import InputError
 from pipeline.figures import compute
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
+from pipeline.figures.tables import Resolved, build_tables
 from pipeline.inputs import load
 from pipeline.publish import atomic_write_text, sha256_file, write_csv
 from pipeline.rules import validate
-from pipeline.rules.eligibility import ineligible_reason, require_eligible
+from pipeline.rules.eligibility import require_eligible
 from pipeline.rules.resolve import resolve_responses
 from pipeline.runs.manifest import git_commit
 from pipeline.runs.prepare import default_task
-
-TABLES = {
-    # The contract's tables
-    "participation_province": "provinsi + figures (eligible, responded, on_time, rates, median minutes)",
-    "participation_kabupaten": "provinsi, kabupaten + figures",
-    "participation_jabatan": "provinsi, jabatan + figures",
-    "responses_checked": "every response row once with its outcome",
-    "non_responders": "eligible TPP with no counted row, with streak",
-    "channel_coverage": "provinsi, channel, eligible, with_channel, coverage_rate",
-    "roster_quarantine": "unusable roster rows with their reason",
-    # Extra tables the reports read
-    "participation_national": "national figures, overall (jabatan 'Semua') and per jabatan",
-    "province_summary": "rank among provinces and change against the previous task per province",
-    "channel_coverage_national": "channel coverage of all eligible TPP",
-    "trend_province": "participation per province for every task of the schedule up to this one",
-    "trend_national": "national participation for every task of the schedule up to this one",
-    "streak_counts": "per province: non-responders, at the pembinaan streak or more, silent in all latest tasks",
-    "platforms": "counted rows per province and platform",
-    "outcomes": "response rows per province and outcome",
-    "resigned_responders": "per province: rows from TPP the roster marks as resigned (roster needs updating)",
-    "village_media": "villages per province with conventional and online media (when the data is there)",
-    "validation_checks": "every expectation of every suite with its result",
-    "validation_failures": "every (row, expectation) that failed",
-}
-
-RESPONSES_CHECKED_COLUMNS = [
-    "source_row", "nomor_absen_input", "nomor_absen", "provinsi", "outcome", "on_time", "platform", "warnings",
-    "detail", "timestamp", "response_minutes", "kabupaten", "jabatan", "provinsi_form", "nama_input", "link",
-]
 
 
 @dataclass
@@ -115,111 +88,85 @@ def input_files(data_dir: Path, tasks: pd.DataFrame, task_id: str) -> list[dict]
     return [r for r in records if r is not None]
 
 
-def outcome_detail(checked: pd.DataFrame, roster: pd.DataFrame, task: pd.Series) -> pd.Series:
-    """Why a row got its outcome where one code hides several causes.
-
-    not_eligible -> the eligibility reason (resigned, out_of_scope, not_joined);
-    recovered -> the typing slip (changed, swapped, added, dropped)."""
-    detail = pd.Series("", index=checked.index, dtype="object")
-    usable = roster[roster["quarantine_reason"].isna() & roster["nomor_absen"].notna()]
-    reasons = ineligible_reason(usable, task)
-    by_id = pd.Series(reasons.to_numpy(), index=usable["nomor_absen"].astype("int64").to_numpy())
-    by_id = by_id[~by_id.index.duplicated()]
-    ne = checked["outcome"] == "not_eligible"
-    detail[ne] = checked.loc[ne, "nomor_absen"].astype("int64").map(by_id).fillna("").to_numpy()
-    rec = checked["outcome"] == "recovered"
-    if "recovery" in checked:
-        detail[rec] = checked.loc[rec, "recovery"].fillna("").to_numpy()
-    return detail
-
-
-def checked_table(checked: pd.DataFrame, detail: pd.Series) -> pd.DataFrame:
-    """responses_checked.csv: the contract's columns first, then audit columns."""
-    out = pd.DataFrame({
-        "source_row": checked["source_row"].astype("int64"),
-        "nomor_absen_input": checked["nomor_absen_input"],
-        "nomor_absen": checked["nomor_absen"].astype("Int64"),
-        "provinsi": checked["roster_provinsi"].fillna(checked["provinsi"]),
-        "outcome": checked["outcome"],
-        "on_time": checked["on_time"].astype("boolean"),
-        "platform": checked["platform"],
-        "warnings": checked["warnings"].fillna(""),
-        "detail": detail,
-        "timestamp": checked["timestamp"].map(lambda t: t.isoformat() if pd.notna(t) else ""),
-        "response_minutes": checked["response_minutes"],
-        "kabupaten": checked["roster_kabupaten"],
-        "jabatan": checked["roster_jabatan"],
-        "provinsi_form": checked["provinsi_raw"],
-        "nama_input": checked["nama"],
-        "link": checked["link"],
-    })
-    return out[RESPONSES_CHECKED_COLUMNS]
-
-
-def province_summary(current: pd.DataFrame, trend: pd.DataFrame, task_id: str) -> pd.DataFrame:
-    """Rank and change against the previous task (in the schedule) that covered the province."""
-    out = compute.add_ranks(current)[["provinsi", "rank", "participation_rate"]].copy()
-    earlier = trend[trend["task_id"] != task_id]
-    prev = earlier.sort_values("task_order").groupby("provinsi").tail(1).set_index("provinsi")
-    out["previous_task_id"] = out["provinsi"].map(prev["task_id"])
-    out["previous_participation_rate"] = out["provinsi"].map(prev["participation_rate"])
-    out["change"] = out["participation_rate"] - out["previous_participation_rate"]
-    out["provinces_ranked"] = int(current["participation_rate"].notna().sum())
-    return out
-
-
 def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = None, *, strict: bool = False,
              out_root: Path | None = None, history_dir: Path | None = None, log=print) -> TaskResult:
-    """Validate, resolve and compute one task; write tables/, validation/ and task.json.
+    """Load -> validate -> resolve -> build tables -> publish one task: tables/, validation/, task.json
+    and the follow-up workbooks.
 
     `history_dir` keeps earlier tasks' results by content hash (pipeline/figures/history.py); without
-    it every task of the schedule is loaded and resolved."""
+    it every task of the schedule is loaded and resolved. Every table comes from
+    `pipeline.figures.tables.build_tables`; this function only wires the steps."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist")
     t0 = time.perf_counter()
     tasks = load.load_tasks(data_dir)
-    if task_id is None:
-        task_id = default_task(tasks)  # the latest task that has started
-    task = load.get_task(tasks, task_id)
-    if out_task_dir is None:
-        out_task_dir = Path(out_root or config.REPORTS_DIR) / task_id
-    out = Path(out_task_dir)
-    tables = config.tables_dir(out)
-    tables.mkdir(parents=True, exist_ok=True)
-    result = TaskResult(task_id, out)
-    seconds = result.seconds
+    task = load.get_task(tasks, default_task(tasks) if task_id is None else task_id)  # default: latest started
+    out = Path(out_task_dir or Path(out_root or config.REPORTS_DIR) / str(task["task_id"]))
+    config.tables_dir(out).mkdir(parents=True, exist_ok=True)
+    result = TaskResult(str(task["task_id"]), out)
 
+    roster_raw = load_roster(data_dir, tasks, result)
+    result.seconds["load_roster"] = time.perf_counter() - t0
+    roster, suites = validate_roster(roster_raw, strict, result, log)
+    require_eligible(roster, task)  # nobody eligible: one clear InputError, not a TypeError later
+    resolved = resolve_schedule(data_dir, tasks, task, roster, suites, history_dir, result, log)
+    t = time.perf_counter()
+    resolved.media = load_village_media(data_dir, suites, result)
+    tabs = build_tables(resolved)
+    result.seconds["compute"] = time.perf_counter() - t
+    t = time.perf_counter()
+    publish(out, data_dir, tabs, resolved, result)
+    result.seconds["write"] = time.perf_counter() - t
+    return result
+
+
+def load_roster(data_dir: Path, tasks: pd.DataFrame, result: TaskResult) -> pd.DataFrame:
+    """Load: the roster, recorded (with the schedule) among the run's inputs."""
     roster_raw = load.load_roster(data_dir)
     result.inputs.append(_input_record(roster_raw, data_dir, "roster"))
-    result.inputs.append({"role": "tasks", "path": tasks.attrs.get("source_name", Path(tasks.attrs.get("source", "tasks")).name),
+    name = tasks.attrs.get("source_name", Path(tasks.attrs.get("source", "tasks")).name)
+    result.inputs.append({"role": "tasks", "path": name,
                           "sha256": tasks.attrs.get("sha256", ""), "rows": int(len(tasks)), "url": None})
-    seconds["load_roster"] = time.perf_counter() - t0
+    return roster_raw
 
+
+def validate_roster(roster_raw: pd.DataFrame, strict: bool, result: TaskResult, log) -> tuple[pd.DataFrame, list]:
+    """Validate: the roster suite, quarantining unusable rows; each kabupaten then carries one spelling
+    (compute.kabupaten_names). Returns the roster and the suites run so far."""
     t = time.perf_counter()
     roster, roster_res = validate.validate_roster(roster_raw, strict=strict)
-    require_eligible(roster, task)  # nobody eligible: one clear InputError, not a TypeError later
-    seconds["validate_roster"] = time.perf_counter() - t
+    roster["kabupaten"] = compute.kabupaten_names(roster)  # one spelling per kabupaten (contract)
+    result.seconds["validate_roster"] = time.perf_counter() - t
     log(f"roster: {len(roster)} rows, {int(roster['quarantine_reason'].notna().sum())} quarantined")
+    return roster, [roster_res]
 
-    t = time.perf_counter()
-    schedule = schedule_until(tasks, task)
-    store = HistoryStore(history_dir)
+
+def load_village_media(data_dir: Path, suites: list, result: TaskResult) -> pd.DataFrame | None:
+    """Load and validate village_media when the data has it (None otherwise)."""
+    media = load.load_village_media(data_dir)
+    if media is None:
+        return None
+    result.inputs.append(_input_record(media, data_dir, "village_media"))
+    media, media_res = validate.validate_village_media(media)
+    suites.append(media_res)
+    return media
+
+
+def _history_keys(data_dir: Path, priors: list[pd.Series], task_id: str, roster: pd.DataFrame, out: Path,
+                  result: TaskResult) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
+    """Every scheduled task's input record and history key; the responses read on the way (the task's
+    own, and any read from a URL, which is fetched to know its hash)."""
     roster_fp, code_fp = roster_fingerprint(roster), code_fingerprint()
-    counted_by_task: dict[str, pd.DataFrame] = {}
-    trend_by_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
-    history_keys: dict[str, str] = {}
-    suites = [roster_res]
-    checked = None
+    keys: dict[str, str] = {}
     loaded: dict[str, pd.DataFrame] = {}
-    priors = [pd.Series(prior._asdict()) for prior in schedule.itertuples(index=False)]
-    for prior_s in priors:  # 1. every input's hash and history key
-        prior_tid = prior_s["task_id"]
+    for prior in priors:
+        prior_tid = prior["task_id"]
         current = prior_tid == task_id
         role = "responses" if current else f"history:{prior_tid}"
-        source = load.response_source(data_dir, prior_s)
-        if isinstance(source, str) or current:  # a URL is fetched to know its hash
-            responses = loaded[prior_tid] = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
+        source = load.response_source(data_dir, prior)
+        if isinstance(source, str) or current:
+            responses = loaded[prior_tid] = load.load_responses(data_dir, prior, download_dir=out / "inputs")
             record = _input_record(responses, data_dir, role)
             if not current:
                 record["rows"] = None  # as for a file: the same task.json whether or not the store had it
@@ -227,26 +174,41 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
             record = {"role": role, "path": _relative(source, data_dir), "sha256": sha256_file(source),
                       "rows": None, "url": None}
         result.inputs.append(record)
-        history_keys[prior_tid] = task_key(record["sha256"], prior_s, roster_fp, code_fp)
-    stored = store.get_many([k for tid, k in history_keys.items() if tid != task_id])  # 2. earlier tasks stored
-    for prior_s in priors:  # 3. the others computed (and stored)
-        prior_tid = prior_s["task_id"]
+        keys[prior_tid] = task_key(record["sha256"], prior, roster_fp, code_fp)
+    return keys, loaded
+
+
+def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roster: pd.DataFrame, suites: list,
+                     history_dir: Path | None, result: TaskResult, log) -> Resolved:
+    """Resolve: the task's responses (validated and gated), and every earlier task of the schedule
+    from the history store or resolved again (and stored)."""
+    t = time.perf_counter()
+    task_id = str(task["task_id"])
+    schedule = schedule_until(tasks, task)
+    store = HistoryStore(history_dir)
+    priors = [pd.Series(prior._asdict()) for prior in schedule.itertuples(index=False)]
+    history_keys, loaded = _history_keys(data_dir, priors, task_id, roster, result.out_dir, result)
+    stored = store.get_many([k for tid, k in history_keys.items() if tid != task_id])
+    counted_by_task: dict[str, pd.DataFrame] = {}
+    trend_by_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    checked = None
+    for prior in priors:
+        prior_tid = prior["task_id"]
         current = prior_tid == task_id
-        key = history_keys[prior_tid]
-        entry = stored.get(key)
+        entry = stored.get(history_keys[prior_tid])
         if entry is None:
             responses = loaded.pop(prior_tid, None)
             if responses is None:
-                responses = load.load_responses(data_dir, prior_s, download_dir=out / "inputs")
+                responses = load.load_responses(data_dir, prior, download_dir=result.out_dir / "inputs")
             if current:
                 suites.append(validate.validate_responses(responses))
-            task_checked = resolve_responses(responses, roster, prior_s)
+            task_checked = resolve_responses(responses, roster, prior)
             if current:
                 suites.append(validate.gate_checked_responses(task_checked, len(responses)))
                 checked = task_checked
             counted = compute.counted_rows(task_checked)
-            entry = Entry(counted, *compute.task_trend(roster, prior_s, counted))
-            store.put(key, entry)
+            entry = Entry(counted, *compute.task_trend(roster, prior, counted))
+            store.put(history_keys[prior_tid], entry)
         counted_by_task[prior_tid] = entry.counted  # None for a stored task: read when a streak needs it
         trend_by_task[prior_tid] = (entry.trend_province, entry.trend_national)
 
@@ -256,59 +218,36 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
             return rows["nomor_absen"].to_numpy()
         return store.counted_ids(history_keys[tid])
 
-    seconds["responses"] = time.perf_counter() - t
+    result.seconds["responses"] = time.perf_counter() - t
     result.history = {"tasks": len(schedule), "cached": store.hits, "computed": store.misses}
     log(f"responses: {len(checked)} rows, {int(checked['outcome'].isin(compute.COUNTED).sum())} counted")
+    return Resolved(roster=roster, task=task, schedule=schedule, checked=checked, trend_by_task=trend_by_task,
+                    counted_ids=counted_ids, suites=suites)
 
-    t = time.perf_counter()
-    eligible = compute.eligible_roster(roster, task)
-    frame = compute.participation_frame(eligible, compute.counted_rows(checked))
-    tabs = compute.participation_tables(frame)
-    trend_p, trend_n = compute.trend_tables(schedule, trend_by_task)
-    tabs["trend_province"], tabs["trend_national"] = trend_p, trend_n
-    tabs["province_summary"] = province_summary(tabs["participation_province"], trend_p, task_id)
-    matrix = compute.status_matrix(roster, schedule, counted_ids, full_latest=config.TREND_TASKS)
-    nr = compute.non_responders(frame, compute.streaks(matrix), compute.silent_in_latest(matrix, config.TREND_TASKS))
-    tabs["non_responders"] = nr
-    tabs["streak_counts"] = compute.streak_counts(nr, config.PEMBINAAN_STREAK)
-    tabs["channel_coverage"], tabs["channel_coverage_national"] = compute.channel_coverage(eligible)
-    tabs["platforms"] = compute.platform_counts(checked)
-    tabs["outcomes"] = compute.outcome_counts(checked)
-    tabs["responses_checked"] = checked_table(checked, outcome_detail(checked, roster, task))
-    tabs["resigned_responders"] = compute.resigned_responders(tabs["responses_checked"])
-    tabs["roster_quarantine"] = validate.quarantine_table(roster)
-    media = load.load_village_media(data_dir)
-    if media is not None:
-        result.inputs.append(_input_record(media, data_dir, "village_media"))
-        media, media_res = validate.validate_village_media(media)
-        suites.append(media_res)
-        tabs["village_media"] = compute.village_media_coverage(media)
-    else:
-        tabs["village_media"] = pd.DataFrame(columns=["provinsi", "desa"])
-    tabs["validation_checks"], tabs["validation_failures"] = validate.results_frames(suites)
-    seconds["compute"] = time.perf_counter() - t
 
-    t = time.perf_counter()
+def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: Resolved, result: TaskResult) -> None:
+    """Publish: every table, the validation page, task.json and the province follow-up workbooks."""
+    from pipeline.reports.followup import write_workbooks
+
+    task, task_id = resolved.task, result.task_id
     for name, df in tabs.items():
-        write_csv(df, tables / f"{name}.csv")
-    atomic_write_text(out / "validation" / "index.html", validate.validation_page(suites, task_id=task_id))
-    provinces = [p for p, n in zip(tabs["participation_province"]["provinsi"], tabs["participation_province"]["eligible"]) if n > 0]
-    result.provinces = provinces
+        write_csv(df, config.tables_dir(out) / f"{name}.csv")
+    atomic_write_text(out / "validation" / "index.html", validate.validation_page(resolved.suites, task_id=task_id))
+    prov = tabs["participation_province"]
+    result.provinces = [p for p, n in zip(prov["provinsi"], prov["eligible"]) if n > 0]
     task_info = {
         "task_id": task_id, "judul": str(task["judul"]), "mulai": task["mulai"].isoformat(),
         "batas": task["batas"].isoformat(), "timezone": str(task["timezone"]), "cakupan": str(task["cakupan"]),
-        "provinces": provinces,
-        "schedule": [{"task_id": r.task_id, "judul": r.judul, "mulai": r.mulai.isoformat()} for r in schedule.itertuples()],
+        "provinces": result.provinces,
+        "schedule": [{"task_id": r.task_id, "judul": r.judul, "mulai": r.mulai.isoformat()}
+                     for r in resolved.schedule.itertuples()],
         "inputs": result.inputs,
         "data_dir_name": data_dir.resolve().name,
         "pipeline": {"version": __version__, **git_commit()},
     }
     atomic_write_text(out / "task.json", json.dumps(task_info, indent=2, ensure_ascii=False) + "\n")
-    from pipeline.reports.followup import write_workbooks
-    write_workbooks(out, nr, roster, task_info)
-    seconds["write"] = time.perf_counter() - t
+    write_workbooks(out, tabs, resolved.roster, task_info)
     nat = tabs["participation_national"].iloc[0]
-    result.summary = {"eligible": int(nat["eligible"]), "responded": int(nat["responded"]),
-                      "participation_rate": float(nat["participation_rate"]) if pd.notna(nat["participation_rate"]) else None,
-                      "responses": int(len(checked)), "provinces": len(provinces)}
-    return result
+    rate = float(nat["participation_rate"]) if pd.notna(nat["participation_rate"]) else None
+    result.summary = {"eligible": int(nat["eligible"]), "responded": int(nat["responded"]), "participation_rate": rate,
+                      "responses": int(len(resolved.checked)), "provinces": len(result.provinces)}
