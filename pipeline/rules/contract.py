@@ -132,7 +132,7 @@ RESPONSE_PATTERNS: dict[str, str] = {
 }
 RESPONSE_REQUIRED = ("timestamp", "provinsi", "nomor_absen", "nama", "link")
 
-TASK_COLUMNS = ("task_id", "judul", "mulai", "batas", "cakupan", "timezone", "sumber")
+TASK_COLUMNS = ("task_id", "judul", "mulai", "batas", "cakupan", "timezone", "sumber", "materi")
 TASK_REQUIRED = ("task_id", "judul", "mulai", "batas", "cakupan")
 
 VILLAGE_MEDIA_MEDIA = ("website", "facebook", "instagram", "twitter", "youtube", "tiktok")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline import __version__, config
 from pipeline.errors import InputError
-from pipeline.figures import compute
+from pipeline.figures import compute, proof
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
 from pipeline.inputs import load
 from pipeline.publish import atomic_write_text, sha256_file, write_csv
@@ -32,6 +32,7 @@ TABLES = {
     "participation_kabupaten": "provinsi, kabupaten + figures",
     "participation_jabatan": "provinsi, jabatan + figures",
     "responses_checked": "every response row once with its outcome",
+    "proof_flags": "counted rows whose link is shared, reused or the task's material (flags, never rejections)",
     "non_responders": "eligible TPP with no counted row, with streak",
     "channel_coverage": "provinsi, channel, eligible, with_channel, coverage_rate",
     "roster_quarantine": "unusable roster rows with their reason",
@@ -205,6 +206,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     store = HistoryStore(history_dir)
     roster_fp, code_fp = roster_fingerprint(roster), code_fingerprint()
     counted_by_task: dict[str, pd.DataFrame] = {}
+    links_by_task: dict[str, pd.DataFrame | None] = {}
     trend_by_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     history_keys: dict[str, str] = {}
     suites = [roster_res]
@@ -243,10 +245,12 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
                 suites.append(validate.gate_checked_responses(task_checked, len(responses)))
                 checked = task_checked
             counted = compute.counted_rows(task_checked)
-            entry = Entry(counted, *compute.task_trend(roster, prior_s, counted))
+            links = proof.counted_links(task_checked)
+            entry = Entry(counted, *compute.task_trend(roster, prior_s, counted), links=links)
             store.put(key, entry)
         counted_by_task[prior_tid] = entry.counted  # None for a stored task: read when a streak needs it
         trend_by_task[prior_tid] = (entry.trend_province, entry.trend_national)
+        links_by_task[prior_tid] = entry.links  # None for a stored task: read by the proof checks
 
     def counted_ids(tid: str) -> np.ndarray:
         rows = counted_by_task.get(tid)
@@ -272,7 +276,11 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     tabs["channel_coverage"], tabs["channel_coverage_national"] = compute.channel_coverage(eligible)
     tabs["platforms"] = compute.platform_counts(checked)
     tabs["outcomes"] = compute.outcome_counts(checked)
-    tabs["responses_checked"] = checked_table(checked, outcome_detail(checked, roster, task))
+    tabs["proof_flags"] = proof.task_flags(checked, task.get("materi"), [  # flags only add warnings
+        (tid, (lambda tid=tid: links_by_task[tid] if links_by_task[tid] is not None
+               else store.proof_links(history_keys[tid]))) for tid in schedule["task_id"] if tid != task_id])
+    tabs["responses_checked"] = checked_table(proof.with_flag_warnings(checked, tabs["proof_flags"]),
+                                              outcome_detail(checked, roster, task))
     tabs["resigned_responders"] = compute.resigned_responders(tabs["responses_checked"])
     quarantine = roster[roster["quarantine_reason"].notna()]
     tabs["roster_quarantine"] = pd.DataFrame({
