@@ -87,7 +87,8 @@ def test_two_posts_never_compare_equal(a, b):
 
 
 @pytest.mark.parametrize(("link", "expected"), [
-    ("https://www.facebook.com/story.php?story_fbid=111&id=222&mibextid=x", "facebook.com/story.php?id=222&story_fbid=111"),
+    ("https://www.facebook.com/story.php?story_fbid=111&id=222&mibextid=x",
+     "facebook.com/story.php?id=222&story_fbid=111"),
     ("youtu.be/AbC_dEf?si=x&t=42", "youtube.com/watch?v=AbC_dEf"),
     ("http://www.desamaju.id/?utm_source=fb&p=12", "desamaju.id?p=12"),
     ("https://twitter.com/Desa/status/9?s=20&t=q", "x.com/Desa/status/9"),

@@ -121,7 +121,8 @@ def test_history_store_keeps_the_counted_links(tmp_path):
     assert back["nomor_absen"].tolist() == [6, 4]
     assert back["link_hash"].tolist() == proof.link_hashes(["desa.id?p=2", "desa.id?p=1"]).tolist()
     now = checked({"id": 9, "link": "https://www.desa.id/?p=1"})
-    assert rows(task_flags(now, None, [("old", lambda: store.proof_links("a" * 64))])) == [(1, 9, "reused_link", "old:4")]
+    flags = task_flags(now, None, [("old", lambda: store.proof_links("a" * 64))])
+    assert rows(flags) == [(1, 9, "reused_link", "old:4")]
 
 
 def test_reused_lookup_stops_once_every_link_is_found():
