@@ -139,3 +139,28 @@ def test_reused_lookup_stops_once_every_link_is_found():
              for i in range(5)]
     assert rows(task_flags(now, None, tasks)) == [(1, 1, "reused_link", "t1:2")]
     assert read == ["t0", "t1"]
+
+
+def test_flags_never_change_an_outcome_or_a_figure(small_sample, tmp_path, monkeypatch):
+    """Every published table is byte-identical with and without the flags computed (responses_checked
+    up to the flag codes in `warnings`), and the sample's latest task does have flags."""
+    from pipeline.runs.stage import run_task
+
+    run_task(small_sample, None, tmp_path / "with", log=lambda *a: None)
+    monkeypatch.setattr(proof, "task_flags", lambda checked, materi, earlier: pd.DataFrame(columns=PROOF_FLAGS_COLUMNS))
+    run_task(small_sample, None, tmp_path / "without", log=lambda *a: None)
+    with_dir, without_dir = tmp_path / "with" / "tables", tmp_path / "without" / "tables"
+    names = sorted(p.name for p in with_dir.glob("*.csv"))
+    assert names == sorted(p.name for p in without_dir.glob("*.csv"))
+    assert len(pd.read_csv(with_dir / "proof_flags.csv")) >= 6
+    assert pd.read_csv(without_dir / "proof_flags.csv").empty
+    for name in names:
+        if name in ("proof_flags.csv", "responses_checked.csv"):
+            continue
+        assert (with_dir / name).read_bytes() == (without_dir / name).read_bytes(), name
+    a = pd.read_csv(with_dir / "responses_checked.csv", dtype=str, keep_default_na=False)
+    b = pd.read_csv(without_dir / "responses_checked.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(a.drop(columns="warnings"), b.drop(columns="warnings"))
+    strip = a["warnings"].map(lambda w: ";".join(c for c in w.split(";") if c and c not in proof.FLAGS))
+    assert strip.tolist() == b["warnings"].tolist()
+    assert (a["warnings"] != b["warnings"]).sum() >= 6

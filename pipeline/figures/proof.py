@@ -26,10 +26,16 @@ import pandas as pd
 
 from pipeline.rules.links import normalise_link
 
-__all__ = ["FLAGS", "PROOF_FLAGS_COLUMNS", "counted_links", "materi_links", "task_flags", "with_flag_warnings",
-           "link_hashes"]
+__all__ = ["FLAGS", "FLAG_LABELS", "PROOF_FLAGS_COLUMNS", "counted_links", "materi_links", "task_flags",
+           "with_flag_warnings", "link_hashes"]
 
 FLAGS = ("shared_link", "reused_link", "task_material")
+# What each flag means, for readers (reports, validation page): the one place these labels are defined.
+FLAG_LABELS = {
+    "shared_link": "Tautan sama dengan kiriman TPP lain",
+    "reused_link": "Tautan sudah dikirim pada tugas sebelumnya",
+    "task_material": "Tautan materi tugas, bukan unggahan sendiri",
+}
 PROOF_FLAGS_COLUMNS = ["source_row", "nomor_absen", "provinsi", "kabupaten", "flag", "link_normalised", "other"]
 LINK_COLUMNS = ("nomor_absen", "source_row", "link_normalised", "link_hash")
 _COUNTED = ("counted", "recovered")

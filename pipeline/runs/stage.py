@@ -304,7 +304,8 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     t = time.perf_counter()
     for name, df in tabs.items():
         write_csv(df, tables / f"{name}.csv")
-    atomic_write_text(out / "validation" / "index.html", validate.validation_page(suites, task_id=task_id))
+    page = validate.validation_page(suites, task_id=task_id, proof_flags=tabs["proof_flags"])
+    atomic_write_text(out / "validation" / "index.html", page)
     provinces = [p for p, n in zip(tabs["participation_province"]["provinsi"], tabs["participation_province"]["eligible"]) if n > 0]
     result.provinces = provinces
     task_info = {
