@@ -164,3 +164,18 @@ def test_flags_never_change_an_outcome_or_a_figure(small_sample, tmp_path, monke
     strip = a["warnings"].map(lambda w: ";".join(c for c in w.split(";") if c and c not in proof.FLAGS))
     assert strip.tolist() == b["warnings"].tolist()
     assert (a["warnings"] != b["warnings"]).sum() >= 6
+
+
+def test_load_tasks_reads_the_optional_materi_column(tmp_path):
+    from pipeline.inputs import load
+
+    (tmp_path / "tasks.csv").write_text(
+        "task_id,judul,mulai,batas,cakupan,Materi\n"
+        "t1,Satu,2025-11-10 08:00,2025-11-11 23:59,nasional,https://www.instagram.com/p/Abc/ ;  youtu.be/Xy\n"
+        "t2,Dua,2025-11-17 08:00,2025-11-18 23:59,nasional,\n", encoding="utf-8")
+    tasks = load.load_tasks(tmp_path)
+    assert tasks["materi"].tolist() == ["https://www.instagram.com/p/Abc/ ; youtu.be/Xy", None]
+    assert materi_links(tasks["materi"].iloc[0]) == {"instagram.com/p/Abc", "youtube.com/watch?v=Xy"}
+    (tmp_path / "tasks.csv").write_text("task_id,judul,mulai,batas,cakupan\nt1,Satu,2025-11-10,2025-11-10,nasional\n",
+                                        encoding="utf-8")
+    assert load.load_tasks(tmp_path)["materi"].tolist() == [None]
