@@ -40,7 +40,8 @@ Decisions where the contract is silent:
   canonical province differs from the resolved roster row's province (both known);
   ``province_unrecognised`` when the form province is non-empty but not a known spelling
   (any row: it is not a mismatch, nobody knows where it points); ``name_missing`` for a row
-  resolved by id without a name.
+  resolved by id without a name; ``link_no_scheme`` for any row whose link is valid only as
+  typed without a scheme (rule 6 as amended: read as ``https://`` + the value).
 * "Earlier" for duplicates: earlier timestamp, then smaller ``source_row`` (position in the
   frame when there is no ``source_row``).
 * ``on_time``: timestamp <= batas (exactly at batas is on time). ``response_minutes``:
