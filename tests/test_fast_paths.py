@@ -32,9 +32,24 @@ def reference_link_host(link: object) -> str | None:
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
+        return reference_schemeless_host(text)
     host = host.lower().rstrip(".")  # at least two non-empty labels
     return host if len(host.split(".")) >= 2 and all(host.split(".")) else None
+
+
+PLATFORM_DOMAINS = ("facebook.com", "fb.com", "fb.watch", "instagram.com", "instagr.am", "x.com", "twitter.com",
+                    "tiktok.com", "youtube.com", "youtu.be")
+
+
+def reference_schemeless_host(text: str) -> str | None:
+    """Rule 6 as amended, for a value without a scheme (written from the contract, by regex)."""
+    m = re.fullmatch(r"((?:[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*\.)+[A-Za-z]{2,})(/.*)?", text, re.S)
+    if m is None:
+        return None
+    host = m[1].lower()
+    if m[2] or host.startswith("www.") or any(host == d or host.endswith("." + d) for d in PLATFORM_DOMAINS):
+        return host
+    return None
 
 
 def reference_platform(link: object) -> str | None:
@@ -66,6 +81,10 @@ TRICKY_LINKS = [
     "https://a" + "b" * 5000 + ".com/" + "c" * 5000, "http://" + "a." * 2000 + "com", "HTTPS://", "Https://A.B",
     "httpss://x.com", "https://x.com:", "https://x.com:0/", "https://x.com?q=http://y.com", "https://x.com#@y.com",
     "", "   ", None, pd.NA, float("nan"), 12.5, 3, "https://x.com/\udcff",
+    # without a scheme (rule 6 as amended)
+    "fb.watch/abc", "fb.watch", "desa.id", "desa.id/", "www.desa.id", "WWW.Desa.ID", "instagram.com", "m.tiktok.com",
+    "x.com", "sudah", "12.30", "S.Pd", "a-.id/x", "-a.id/x", "a--b.id/x", "a.b2/x", "a.b/x", "desa.id?p=1",
+    "desa.id:80/x", "desa.id./x", "dësa.id/x", "ａ.id/x", "desa.co.id/berita?p=1#x",
 ]
 
 

@@ -211,6 +211,7 @@ def load_tasks(data: Path) -> list[dict]:
         cakupan = text(rec["cakupan"])
         tasks.append({
             "task_id": text(rec["task_id"]), "tz": tz, "sumber": text(rec.get("sumber")),
+            "materi": text(rec.get("materi")),
             "mulai": dt.datetime.fromisoformat(text(rec["mulai"])).replace(tzinfo=tz),
             "batas": dt.datetime.fromisoformat(text(rec["batas"])).replace(tzinfo=tz),
             "scope": None if cakupan.lower() == "nasional" else {province_of(p) for p in cakupan.split(";")},
@@ -329,12 +330,35 @@ def eligible(person: dict, task: dict) -> bool:
     return person["tanggal_bergabung"] is None or person["tanggal_bergabung"] <= start_day
 
 
-def valid_link(link: str) -> bool:
+PLATFORM_HOSTS = ("facebook.com", "fb.com", "fb.watch", "instagram.com", "x.com", "twitter.com", "tiktok.com",
+                  "youtube.com", "youtu.be")
+BARE_HOST = re.compile(r"(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.)+[A-Za-z]{2,}")
+
+
+def read_link(link: str) -> str | None:
+    """Rule 6 as amended: the URL a valid link is read as (``https://`` + a value without a scheme), else None."""
+    link = link.strip()
+    if not link or re.search(r"\s", link):
+        return None
     try:
         parts = urlsplit(link)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and " " not in link
+        host = parts.hostname
     except ValueError:
-        return False
+        return None
+    if parts.scheme.lower() in ("http", "https"):
+        labels = (host or "").rstrip(".").split(".")
+        return link if len(labels) >= 2 and all(labels) else None
+    head, slash, _ = link.partition("/")
+    if not BARE_HOST.fullmatch(head):
+        return None
+    head = head.lower()
+    if slash or head.startswith("www.") or any(head == d or head.endswith("." + d) for d in PLATFORM_HOSTS):
+        return "https://" + link
+    return None
+
+
+def valid_link(link: str) -> bool:
+    return read_link(link) is not None
 
 
 def outcomes(roster: list[dict], task: dict, responses: list[dict]) -> list[dict]:
@@ -594,3 +618,97 @@ def test_kabupaten_spellings_are_one_kabupaten(recomputed):
         assert len(keys) == len(set(keys)), task_id
     assert any(r["kabupaten"].startswith(("KAB. ", "Kab.", "Kot. ")) for r in published(out, LATEST, "non_responders"))
 
+
+# --- Proof checks: normalised links and the three flags --------------------------------------------
+
+TRACKING = {"fbclid", "gclid", "igshid", "igsh", "mibextid", "si", "feature", "ref", "ref_src", "ref_url", "share_id",
+            "_rdr"}
+
+
+def normal_link(url: str) -> str:
+    """The contract's normalisation rules 1-4, literally."""
+    parts = urlsplit(url)
+    host = parts.hostname.rstrip(".")
+    port = parts.port
+    changed = True
+    while changed:
+        changed = False
+        for prefix in ("www.", "m.", "mobile.", "mbasic.", "web."):
+            if host.startswith(prefix) and "." in host[len(prefix):]:
+                host, changed = host[len(prefix):], True
+    host = {"fb.com": "facebook.com", "twitter.com": "x.com"}.get(host, host)
+    path, query = parts.path.rstrip("/"), [q for q in parts.query.split("&") if q]
+    if host == "youtu.be" and path.count("/") == 1 and len(path) > 1:
+        host, path, query = "youtube.com", "/watch", ["v=" + path[1:]] + query
+    elif host == "youtube.com" and re.fullmatch(r"/shorts/[^/]+", path):
+        host, path, query = "youtube.com", "/watch", ["v=" + path[len("/shorts/"):]] + query
+    keep = []
+    for q in query:
+        key = q.split("=", 1)[0].lower()
+        if key in TRACKING or key.startswith("utm_") or (host == "x.com" and key in ("s", "t")):
+            continue
+        keep.append(q)
+    keep.sort(key=lambda q: q.split("=", 1)[0].lower())
+    default = {"http": 80, "https": 443}[parts.scheme.lower()]
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return netloc + path + ("?" + "&".join(keep) if keep else "")
+
+
+def expected_flags(tasks: list[dict], checked: dict[str, list[dict]], task_id: str) -> dict[tuple[int, str], str]:
+    """(source_row, flag) -> other, for every flag of `task_id`."""
+    counted = {}
+    for t in tasks:
+        rows = [r for r in checked[t["task_id"]] if r["outcome"] in ("counted", "recovered")]
+        counted[t["task_id"]] = sorted(rows, key=lambda r: (r["timestamp"], r["source_row"]))
+    now = counted[task_id]
+    pos = next(i for i, t in enumerate(tasks) if t["task_id"] == task_id)
+    task = tasks[pos]
+    material = {normal_link(read_link(x)) for x in re.split(r"[\s;]+", task["materi"]) if x and read_link(x)}
+    by_link = defaultdict(set)
+    for r in now:
+        by_link[normal_link(read_link(r["link"]))].add(r["id"])
+    flags = {}
+    for r in now:
+        link = normal_link(read_link(r["link"]))
+        others = sorted(by_link[link] - {r["id"]})
+        if others:
+            flags[(r["source_row"], "shared_link")] = ";".join(map(str, others))
+        for earlier in tasks[:pos]:
+            hit = next((e for e in counted[earlier["task_id"]] if normal_link(read_link(e["link"])) == link), None)
+            if hit is not None:
+                flags[(r["source_row"], "reused_link")] = f"{earlier['task_id']}:{hit['id']}"
+                break
+        if link in material:
+            flags[(r["source_row"], "task_material")] = ""
+    return flags
+
+
+@pytest.mark.parametrize("task_id", TASKS_CHECKED)
+def test_proof_flags_agree(recomputed, task_id):
+    out, _, tasks, checked = recomputed
+    mine = expected_flags(tasks, checked, task_id)
+    theirs = {(int(r["source_row"]), r["flag"]): r["other"] for r in published(out, task_id, "proof_flags")}
+    assert theirs == mine
+    if task_id == LATEST:  # the sample plants each flag
+        assert {flag for _, flag in mine} == {"shared_link", "reused_link", "task_material"}
+        assert sum(flag == "shared_link" for _, flag in mine) >= 4
+    rows = {r["source_row"]: r for r in checked[task_id]}
+    for r in published(out, task_id, "proof_flags"):
+        m = rows[int(r["source_row"])]
+        assert r["link_normalised"] == normal_link(read_link(m["link"]))
+        assert int(r["nomor_absen"]) == m["id"]
+    warned = defaultdict(list)
+    for (row, flag) in sorted(mine, key=lambda k: (k[0], ("shared_link", "reused_link", "task_material").index(k[1]))):
+        warned[row].append(flag)
+    for t in published(out, task_id, "responses_checked"):
+        m = rows[int(t["source_row"])]
+        codes = t["warnings"].split(";") if t["warnings"] else []
+        assert [c for c in codes if c in ("shared_link", "reused_link", "task_material")] == warned[m["source_row"]]
+        bare = valid_link(m["link"]) and read_link(m["link"]) != m["link"].strip()  # read as https:// + the value
+        assert ("link_no_scheme" in codes) == bare, t["source_row"]
+
+
+def test_links_without_a_scheme_count(recomputed):
+    _, _, _, checked = recomputed
+    bare = [r for r in checked[LATEST] if valid_link(r["link"]) and read_link(r["link"]) != r["link"].strip()]
+    assert sum(r["outcome"] in ("counted", "recovered") for r in bare) >= 3

@@ -194,13 +194,44 @@ def test_before_start_and_on_time_boundary():
     assert str(out["on_time"].dtype) == "boolean"
 
 
-@pytest.mark.parametrize("link", ["", "facebook.com/post/1", "ftp://x.com/a", "https://", "http:// x.com", None,
-                                  "https://./", "https://.../x", "https://a./", "https://a..b/", "https://fb"])
+@pytest.mark.parametrize("link", ["", "ftp://x.com/a", "https://", "http:// x.com", None,
+                                  "https://./", "https://.../x", "https://a./", "https://a..b/", "https://fb",
+                                  # rule 6 as amended: without a scheme only a host + `/`, `www.`, a platform host
+                                  "sudah", "12.30", "desamaju.id", "S.Pd", "javascript:alert(1)", "=HYPERLINK(\"x\")",
+                                  "facebook.com /x", "//facebook.com/x", "-desa.id/x", "desa-.id/x", "desa.i/x",
+                                  "desa.12/x", "desa..id/x", "desa.id./x", "www.desa.id:8080/x", "desamaju.id?p=1",
+                                  "https//facebook.com", "http:/facebook.com", "dësa.id/x", "desa_maju.id/x",
+                                  "notinstagram.com", "facebook.com.evil", "fb", "www"])
 def test_invalid_link(link):
     out = run(responses({"id": "1234", "nama": "Siti Aminah", "link": link}), BASE_ROSTER)
     assert out["outcome"].tolist() == ["invalid_link"]
     assert out["nomor_absen"].tolist() == [1234]
     assert pd.isna(out["platform"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("link", "platform"),
+    [("www.facebook.com/desa.maju/posts/1", "Facebook"), ("fb.watch/abc", "Facebook"),
+     ("desamaju.id/berita", "Website/Blog"), ("WWW.DESAMAJU.ID", "Website/Blog"), ("www.desa-maju.id", "Website/Blog"),
+     ("instagram.com", "Instagram"), ("tiktok.com", "TikTok"), ("vt.tiktok.com", "TikTok"), ("youtu.be/AbC", "YouTube"),
+     ("m.facebook.com", "Facebook"), ("x.com", "X/Twitter"), ("  twitter.com/a/status/1 ", "X/Twitter"),
+     ("desa.id/", "Website/Blog"), ("a1.b2.co.id/x?y=1#z", "Website/Blog")],
+)
+def test_link_without_scheme_counts_with_a_warning(link, platform):
+    out = run(responses({"id": "1234", "nama": "Siti Aminah", "link": link}), BASE_ROSTER)
+    assert out["outcome"].tolist() == ["counted"]
+    assert out["platform"].tolist() == [platform]
+    assert out["warnings"].tolist() == ["link_no_scheme"]
+
+
+def test_link_no_scheme_warning_only_for_valid_links_without_scheme():
+    out = run(responses({"id": "1234", "nama": "Siti Aminah", "link": "https://desa.id/x"},
+                        {"id": "5678", "nama": "Muhammad Rizky", "link": "sudah"},
+                        {"id": "2001", "nama": "", "link": "desa.id/x", "prov": "Bali"},
+                        {"id": "99999", "nama": "Orang Lain", "link": "desa.id/y"}), BASE_ROSTER)
+    assert out["outcome"].tolist() == ["counted", "invalid_link", "counted", "unknown_id"]
+    # the warning reads the link, whatever the outcome (as province_unrecognised reads the form)
+    assert out["warnings"].tolist() == ["", "", "name_missing;link_no_scheme", "link_no_scheme"]
 
 
 @pytest.mark.parametrize(

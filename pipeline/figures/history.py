@@ -15,8 +15,9 @@ Change any of these and the key changes, so a cached entry is always what a fres
 compute (no invalidation rules to get wrong). An edit to the roster's people or dates makes
 every earlier task resolve once more, then it is cached again; contact edits do not.
 
-Layout: ``<root>/<key[:2]>/<key>/{counted,trend}.parquet`` (``trend`` holds the province rows and
-the national row, told apart by ``level``), each entry written to a temporary folder and renamed
+Layout: ``<root>/<key[:2]>/<key>/{counted,trend,links}.parquet`` (``trend`` holds the province rows and
+the national row, told apart by ``level``; ``links`` the counted rows' normalised links for the
+proof checks, `pipeline.figures.proof.counted_links`), each entry written to a temporary folder and renamed
 into place (a killed run leaves no half entry). A new task on a 500-task history reads 500 small
 trend files and, while some streak is still running, the counted ids of older tasks
 (``bench/bench_history.py`` measures it).
@@ -61,6 +62,7 @@ class Entry:
     counted: pd.DataFrame | None  # nomor_absen, on_time, response_minutes; None when read from the store
     trend_province: pd.DataFrame  # rate_table by provinsi, without the task columns
     trend_national: pd.DataFrame  # rate_table overall, without the task columns
+    links: pd.DataFrame | None = None  # proof.counted_links (proof checks); None when read from the store
 
 
 def roster_fingerprint(roster: pd.DataFrame) -> str:
@@ -131,7 +133,7 @@ class HistoryStore:
             return None
         d = self._dir(key)
         try:
-            if not (d / "counted.parquet").is_file():
+            if not (d / "counted.parquet").is_file() or not (d / "links.parquet").is_file():
                 return None
             table = pq.ParquetFile(d / "trend.parquet").read()
         except (OSError, ValueError, pa.ArrowException):  # absent or unreadable: compute again (and overwrite)
@@ -142,6 +144,11 @@ class HistoryStore:
         """Only the counted nomor_absen of a stored entry (what streaks read)."""
         return pq.read_table(self._dir(key) / "counted.parquet", columns=["nomor_absen"]).column(0).to_numpy()
 
+    def proof_links(self, key: str) -> pd.DataFrame:
+        """Only the link hashes and nomor_absen of a stored entry's counted links, earliest row first
+        (what the reused_link check reads)."""
+        return pq.read_table(self._dir(key) / "links.parquet", columns=["link_hash", "nomor_absen"]).to_pandas()
+
     def put(self, key: str, entry: Entry) -> None:
         if self.root is None:
             return
@@ -151,6 +158,10 @@ class HistoryStore:
         tmp.mkdir(parents=True)
         try:
             counted_frame(entry.counted).to_parquet(tmp / "counted.parquet", index=False)
+            links = entry.links if entry.links is not None else pd.DataFrame({
+                "nomor_absen": pd.Series(dtype="int64"), "source_row": pd.Series(dtype="int64"),
+                "link_normalised": pd.Series(dtype="str"), "link_hash": pd.Series(dtype="uint64")})
+            links.to_parquet(tmp / "links.parquet", index=False)
             trend = pd.concat([entry.trend_province.assign(level=PROVINCE), entry.trend_national.assign(level=NATIONAL)],
                               ignore_index=True)
             # One schema for every entry (get_many concatenates them), also when no province had

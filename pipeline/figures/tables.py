@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import config
-from pipeline.figures import compute
+from pipeline.figures import compute, proof
 from pipeline.rules import contract, validate
 from pipeline.rules.eligibility import ineligible_reason
 
@@ -29,6 +29,7 @@ TABLES = {
     "participation_kabupaten": "provinsi, kabupaten + figures",
     "participation_jabatan": "provinsi, jabatan + figures",
     "responses_checked": "every response row once with its outcome",
+    "proof_flags": "counted rows whose link is shared, reused or the task's material (flags, never rejections)",
     "non_responders": "eligible TPP with no counted row: streak, possibly_inactive, submitted, pembinaan, action",
     "channel_coverage": "provinsi, channel, eligible, with_channel, coverage_rate",
     "roster_quarantine": "unusable roster rows with their reason",
@@ -75,6 +76,8 @@ class Resolved:
     counted_ids: Callable[[str], np.ndarray]  # counted nomor_absen of a scheduled task
     media: pd.DataFrame | None = None  # validated village media, when the data has it
     suites: list = field(default_factory=list)  # validation results (validate.*)
+    # (task_id, loader of its counted links) for every earlier task of the schedule (proof checks)
+    earlier_links: list[tuple[str, Callable[[], pd.DataFrame]]] = field(default_factory=list)
 
 
 def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
@@ -94,7 +97,9 @@ def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
     tabs["platforms"] = compute.platform_counts(r.checked)
     tabs["platform_shares"] = platform_shares(tabs["platforms"])
     tabs["outcomes"] = compute.outcome_counts(r.checked)
-    tabs["responses_checked"] = responses_checked(r.checked, outcome_detail(r.checked, r.roster, r.task))
+    tabs["proof_flags"] = proof.task_flags(r.checked, r.task.get("materi"), r.earlier_links)  # flags add warnings only
+    flagged = proof.with_flag_warnings(r.checked, tabs["proof_flags"])
+    tabs["responses_checked"] = responses_checked(flagged, outcome_detail(r.checked, r.roster, r.task))
     tabs["resigned_responders"] = compute.resigned_responders(tabs["responses_checked"])
     tabs["quality_summary"] = quality_summary(tabs["outcomes"], tabs["resigned_responders"])
     tabs["roster_quarantine"] = roster_quarantine(r.roster)

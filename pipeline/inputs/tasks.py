@@ -18,7 +18,7 @@ from pipeline.inputs.values import _empty
 from pipeline.rules import contract
 
 TASKS_OUTPUT = ("task_id", "judul", "mulai", "batas", "cakupan", "scope", "timezone", "sumber",
-                "timestamp_format")
+                "timestamp_format", "materi")
 _TASK_ALIASES: dict[str, tuple[str, ...]] = {
     c: (c, c.replace("_", " ")) for c in contract.TASK_COLUMNS + (TASK_FORMAT_COLUMN,)
 }
@@ -140,9 +140,10 @@ def load_tasks(data_dir: Path) -> pd.DataFrame:
             "task_id": task_id, "judul": text("judul"), "mulai": mulai, "batas": batas,
             "cakupan": cakupan, "scope": tuple(scope), "timezone": tz, "sumber": text("sumber"),
             "timestamp_format": fmt,
+            "materi": text("materi"),  # the task's own content links (proof checks), None when absent
         })
     tasks = pd.DataFrame(rows, columns=list(TASKS_OUTPUT))
-    for name in ("mulai", "batas", "scope", "sumber", "timestamp_format"):
+    for name in ("mulai", "batas", "scope", "sumber", "timestamp_format", "materi"):
         tasks[name] = pd.Series([r[name] for r in rows], dtype=object)
     order = sorted(range(len(rows)), key=lambda i: (rows[i]["mulai"].value, rows[i]["task_id"]))
     tasks = tasks.iloc[order].reset_index(drop=True)

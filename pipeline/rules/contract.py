@@ -156,7 +156,7 @@ RESPONSE_PATTERNS: dict[str, str] = {
 }
 RESPONSE_REQUIRED = ("timestamp", "provinsi", "nomor_absen", "nama", "link")
 
-TASK_COLUMNS = ("task_id", "judul", "mulai", "batas", "cakupan", "timezone", "sumber")
+TASK_COLUMNS = ("task_id", "judul", "mulai", "batas", "cakupan", "timezone", "sumber", "materi")
 TASK_REQUIRED = ("task_id", "judul", "mulai", "batas", "cakupan")
 
 VILLAGE_MEDIA_MEDIA = ("website", "facebook", "instagram", "twitter", "youtube", "tiktok")
@@ -311,22 +311,58 @@ def _named_host(host: str) -> str | None:
     return host if len(labels) >= 2 and all(labels) else None
 
 
-def link_host(link: object) -> str | None:
-    """Lower-case host of an http(s) URL with a host, else None."""
+def _schemeless_host(text: str) -> str | None:
+    """Host of a link typed without a scheme (rule 6 as amended), lower-cased, else None.
+
+    The part before the first ``/`` must be a host of two or more labels made of ASCII letters,
+    digits and inner hyphens, the last label two or more letters; and a ``/`` must follow it, or
+    the host begins with ``www.``, or it is a platform host or a subdomain of one (``fb.watch``,
+    ``instagram.com``). `text` is stripped and has no whitespace."""
+    head, slash, _ = text.partition("/")
+    labels = head.split(".")
+    if len(labels) < 2 or not all(_is_host_label(label) for label in labels):
+        return None
+    if not (len(labels[-1]) >= 2 and labels[-1].isalpha()):
+        return None
+    host = head.lower()
+    if slash or host.startswith("www.") or _is_platform_host(host):
+        return host
+    return None
+
+
+def _is_host_label(label: str) -> bool:
+    return (label.isascii() and label.replace("-", "").isalnum() and not label.startswith("-")
+            and not label.endswith("-"))
+
+
+def read_link(link: object) -> tuple[str, str, bool] | None:
+    """A response's link as rule 6 reads it: (url, host, typed_without_scheme), or None when invalid.
+
+    Surrounding whitespace is trimmed. An http(s) URL (scheme in any case) is read as typed; a
+    value without a scheme that passes `_schemeless_host` is read as ``https://`` + the value
+    (warning ``link_no_scheme``). `host` is lower-case, without a trailing root dot."""
     if link is None or link is pd.NA or (isinstance(link, float) and pd.isna(link)):
         return None
     text = str(link).strip()
     if not text or _WHITESPACE.search(text):
         return None
     plain = _PLAIN_LINK.match(text)
-    if plain is None:
-        return _host_from_urlsplit(text)
-    return _named_host(plain[1])
+    host = _host_from_urlsplit(text) if plain is None else _named_host(plain[1])
+    if host is not None:
+        return text, host, False
+    host = _schemeless_host(text)
+    return None if host is None else ("https://" + text, host, True)
+
+
+def link_host(link: object) -> str | None:
+    """Lower-case host of a valid link (rule 6: an http(s) URL, or a link typed without a scheme), else None."""
+    read = read_link(link)
+    return None if read is None else read[1]
 
 
 def is_valid_link(link: object) -> bool:
-    """An http(s) URL with a host (contract rule 6)."""
-    return link_host(link) is not None
+    """Contract rule 6 (as amended: links typed without a scheme are valid too)."""
+    return read_link(link) is not None
 
 
 PLATFORMS: tuple[str, ...] = ("Facebook", "Instagram", "X/Twitter", "TikTok", "YouTube", "Website/Blog")
@@ -343,6 +379,10 @@ def platform_of(link: object) -> str | None:
     """Platform of a link from its host (subdomains included); None for an invalid link."""
     host = link_host(link)
     return None if host is None else _host_platform(host)
+
+
+def _is_platform_host(host: str) -> bool:
+    return _host_platform(host) != "Website/Blog"
 
 
 @lru_cache(maxsize=65_536)

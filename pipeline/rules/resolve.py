@@ -40,7 +40,8 @@ Decisions where the contract is silent:
   canonical province differs from the resolved roster row's province (both known);
   ``province_unrecognised`` when the form province is non-empty but not a known spelling
   (any row: it is not a mismatch, nobody knows where it points); ``name_missing`` for a row
-  resolved by id without a name.
+  resolved by id without a name; ``link_no_scheme`` for any row whose link is valid only as
+  typed without a scheme (rule 6 as amended: read as ``https://`` + the value).
 * "Earlier" for duplicates: earlier timestamp, then smaller ``source_row`` (position in the
   frame when there is no ``source_row``).
 * ``on_time``: timestamp <= batas (exactly at batas is on time). ``response_minutes``:
@@ -127,6 +128,135 @@ def _text_list(frame: pd.DataFrame, column: str) -> list:
     return frame[column].astype(object).where(frame[column].notna(), None).tolist()
 
 
+class _RosterIndex:
+    """Positional look-ups into the roster: id -> first position (ids on several rows also in
+    `more`, id -> every position), and each row's normalised name, computed when first asked.
+    (Not a list per id: 30,000 small lists are 30,000 objects for the garbage collector.)"""
+
+    def __init__(self, roster: pd.DataFrame) -> None:
+        self.first: dict[int, int] = {}
+        self.more: dict[int, list[int]] = {}
+        for pos, rid in enumerate(roster["nomor_absen"].tolist()):
+            if rid is not None and rid is not pd.NA and not (isinstance(rid, float) and np.isnan(rid)):
+                rid = int(rid)
+                if rid in self.first:
+                    self.more.setdefault(rid, [self.first[rid]]).append(pos)
+                else:
+                    self.first[rid] = pos
+        self.longest_id = max((len(str(i)) for i in self.first), default=0)
+        self._names = _text_list(roster, "nama")
+        self._norm: dict[int, str] = {}
+
+    def rows(self, rid: int | None):
+        """Roster positions holding `rid` (None when it is on no row)."""
+        first = self.first.get(rid) if rid is not None else None
+        return None if first is None else self.more.get(rid, (first,))
+
+    def name(self, pos: int) -> str:
+        name = self._norm.get(pos)
+        if name is None:
+            name = self._norm[pos] = normalize_name(self._names[pos])
+        return name
+
+
+def _recover(core: str, name: str, index: _RosterIndex) -> tuple[int, int, str] | None:
+    """(id, roster position, slip) of the one roster id one keystroke from `core` whose name
+    matches `name`; None when none or several do."""
+    if len(core) > index.longest_id + 1:  # no roster id is one keystroke from a longer number
+        return None
+    found: list[tuple[int, int, str]] = []
+    for variant, kind in one_keystroke_variants(core).items():
+        cand_rows = index.rows(int(variant))
+        if cand_rows is None:
+            continue
+        hit = next((p for p in cand_rows if match_normalized(name, index.name(p))), None)
+        if hit is not None:
+            found.append((int(variant), hit, kind))
+            if len(found) > 1:
+                return None
+    return found[0] if found else None
+
+
+def _resolve_ids(inputs: list, names: list[str], ts_missing: list[bool], index: _RosterIndex):
+    """Rules 1, 1b (invalid_timestamp) and 2, row by row (the common path is two dict look-ups).
+
+    Returns (outcome, resolved roster position or -1, resolved id, recovery slip), one list each."""
+    n = len(inputs)
+    outcome: list[str | None] = [None] * n
+    resolved_pos = [-1] * n
+    resolved_id: list[int | None] = [None] * n
+    recovery: list[str | None] = [None] * n
+    for i in range(n):
+        raw = inputs[i]
+        digits = contract.id_digits(raw)
+        if not digits:
+            outcome[i] = "missing_id"
+            continue
+        if ts_missing[i]:
+            outcome[i] = "invalid_timestamp"
+            continue
+        typed = _typed_id(raw, digits)
+        rows = index.rows(typed)
+        name = names[i]
+        if rows:
+            if not name:
+                resolved_pos[i], resolved_id[i] = rows[0], typed
+                continue
+            hit = next((p for p in rows if not index.name(p) or match_normalized(name, index.name(p))), None)
+            if hit is not None:
+                resolved_pos[i], resolved_id[i] = hit, typed
+                continue
+        core = str(typed) if typed else digits.lstrip("0") or "0"
+        found = _recover(core, name, index) if name else None
+        if found is not None:
+            resolved_id[i], resolved_pos[i], recovery[i] = found
+            continue
+        outcome[i] = "name_mismatch" if rows else "unknown_id"
+    return outcome, resolved_pos, resolved_id, recovery
+
+
+def _duplicates(pending: np.ndarray, resolved_id: list, utc: np.ndarray, source_row: np.ndarray) -> np.ndarray:
+    """Rule 7: pending rows whose TPP has an earlier pending row (timestamp, then source_row)."""
+    ids_arr = np.array([x if x is not None else -1 for x in resolved_id], dtype=object)
+    order = pd.DataFrame({
+        "id": ids_arr[pending], "ts": utc[pending],
+        "row": source_row[pending], "pos": np.flatnonzero(pending),
+    }).sort_values(["ts", "row"], kind="stable")
+    is_dup = np.zeros(len(pending), dtype=bool)
+    is_dup[order["pos"].to_numpy()[order["id"].duplicated().to_numpy()]] = True
+    return is_dup
+
+
+def _warnings(responses: pd.DataFrame, resolved: np.ndarray, roster_prov: list, names: list[str],
+              no_scheme: list[bool]) -> list[str]:
+    """The ``warnings`` column: province_mismatch, province_unrecognised, name_missing, link_no_scheme."""
+    n = len(responses)
+    form_prov = (responses["provinsi"].astype(object).where(responses["provinsi"].notna(), None).tolist()
+                 if "provinsi" in responses else [None] * n)
+    form_raw = _text_list(responses, "provinsi_raw")
+    out = []
+    for is_resolved, form, raw_form, listed, name, bare in zip(resolved.tolist(), form_prov, form_raw, roster_prov,
+                                                                names, no_scheme):
+        codes = []
+        if is_resolved and form is not None and listed is not pd.NA and listed is not None and form != listed:
+            codes.append("province_mismatch")
+        if form is None and raw_form is not None and str(raw_form).strip():
+            codes.append("province_unrecognised")
+        if is_resolved and not name:
+            codes.append("name_missing")
+        if bare:
+            codes.append("link_no_scheme")
+        out.append(";".join(codes))
+    return out
+
+
+def _roster_columns(out: pd.DataFrame, roster: pd.DataFrame, resolved: np.ndarray, safe_pos: np.ndarray) -> None:
+    for col in ("provinsi", "kabupaten", "jabatan"):
+        values = roster[col].astype(object).to_numpy() if col in roster else np.full(len(roster), None, dtype=object)
+        picked = np.where(resolved, values[safe_pos] if len(roster) else None, None)
+        out[f"roster_{col}"] = pd.array(np.where(pd.isna(picked), None, picked), dtype="string")
+
+
 def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mapping | pd.Series) -> pd.DataFrame:
     """Every response row once, same order and index, with its resolved TPP and outcome.
 
@@ -138,94 +268,16 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
     mulai = _task_time(task, "mulai", tz)
     batas = _task_time(task, "batas", tz)
     timestamps = _local(responses["timestamp"], tz) if n else pd.Series([], dtype=f"datetime64[ns, {tz}]")
-    ts_missing = timestamps.isna().to_numpy()
 
-    # --- roster lookups (positional) -----------------------------------------------------------
-    r_ids = roster["nomor_absen"]
-    # id -> its first roster position; ids on several rows also in id_more -> every position.
-    # (Not a list per id: 30,000 small lists are 30,000 objects for the garbage collector.)
-    id_first: dict[int, int] = {}
-    id_more: dict[int, list[int]] = {}
-    for pos, rid in enumerate(r_ids.tolist()):
-        if rid is not None and rid is not pd.NA and not (isinstance(rid, float) and np.isnan(rid)):
-            rid = int(rid)
-            if rid in id_first:
-                id_more.setdefault(rid, [id_first[rid]]).append(pos)
-            else:
-                id_first[rid] = pos
-    longest_id = max((len(str(i)) for i in id_first), default=0)
-    r_names = _text_list(roster, "nama")
-    r_norm: dict[int, str] = {}
-
-    def roster_name(pos: int) -> str:
-        name = r_norm.get(pos)
-        if name is None:
-            name = r_norm[pos] = normalize_name(r_names[pos])
-        return name
-
-    if "quarantine_reason" in roster:
-        quarantined = roster["quarantine_reason"].notna().to_numpy(dtype=bool)
-    else:
-        quarantined = np.zeros(len(roster), dtype=bool)
-    eligible = eligible_mask(roster, task).to_numpy(dtype=bool)
-
-    # --- 1, 1b, 2: id resolution (a loop; the common path is two dict look-ups) -----------------
-    # Python lists while looping (cheaper per item than numpy scalars), arrays afterwards.
-    inputs = _text_list(responses, "nomor_absen_input")
+    # 1, 1b, 2: id resolution
     names = [normalize_name(v) for v in _text_list(responses, "nama")]
-    ts_missing_list = ts_missing.tolist()
-    outcome_list: list[str | None] = [None] * n
-    resolved_pos_list = [-1] * n
-    resolved_id: list[int | None] = [None] * n
-    recovery: list[str | None] = [None] * n
-    for i in range(n):
-        raw = inputs[i]
-        digits = contract.id_digits(raw)
-        if not digits:
-            outcome_list[i] = "missing_id"
-            continue
-        if ts_missing_list[i]:
-            outcome_list[i] = "invalid_timestamp"
-            continue
-        typed = _typed_id(raw, digits)
-        first = id_first.get(typed) if typed is not None else None
-        rows = None if first is None else id_more.get(typed, (first,))
-        name = names[i]
-        if rows:
-            if not name:
-                resolved_pos_list[i], resolved_id[i] = rows[0], typed
-                continue
-            hit = None
-            for p in rows:
-                r_name = roster_name(p)
-                if not r_name or match_normalized(name, r_name):
-                    hit = p
-                    break
-            if hit is not None:
-                resolved_pos_list[i], resolved_id[i] = hit, typed
-                continue
-        core = str(typed) if typed else digits.lstrip("0") or "0"
-        if name and len(core) <= longest_id + 1:  # no roster id is one keystroke from a longer number
-            found: list[tuple[int, int, str]] = []
-            for variant, kind in one_keystroke_variants(core).items():
-                first = id_first.get(int(variant))
-                if first is None:
-                    continue
-                cand_rows = id_more.get(int(variant), (first,))
-                hit = next((p for p in cand_rows if match_normalized(name, roster_name(p))), None)
-                if hit is not None:
-                    found.append((int(variant), hit, kind))
-                    if len(found) > 1:
-                        break
-            if len(found) == 1:
-                resolved_id[i], resolved_pos_list[i], recovery[i] = found[0]
-                continue
-        outcome_list[i] = "name_mismatch" if rows else "unknown_id"
+    outcome_list, resolved_pos_list, resolved_id, recovery = _resolve_ids(
+        _text_list(responses, "nomor_absen_input"), names, timestamps.isna().tolist(), _RosterIndex(roster))
     outcome = np.empty(n, dtype=object)
     outcome[:] = outcome_list
     resolved_pos = np.array(resolved_pos_list, dtype=np.int64)
 
-    # --- 3-7: vectorised checks on resolved rows ---------------------------------------------------
+    # 3-7: vectorised checks on resolved rows, the first that applies wins
     resolved = resolved_pos >= 0
     safe_pos = np.where(resolved, resolved_pos, 0)
     pending = resolved.copy()
@@ -237,63 +289,33 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
         pending = pending & ~hit
 
     if len(roster):
+        quarantined = (roster["quarantine_reason"].notna().to_numpy(dtype=bool) if "quarantine_reason" in roster
+                       else np.zeros(len(roster), dtype=bool))
         reject(quarantined[safe_pos], "roster_conflict")
-        reject(~eligible[safe_pos], "not_eligible")
+        reject(~eligible_mask(roster, task).to_numpy(dtype=bool)[safe_pos], "not_eligible")
     reject((timestamps < mulai).fillna(False).to_numpy(dtype=bool), "before_start")
-    links = _text_list(responses, "link")
-    # contract.platform_of is None exactly when contract.is_valid_link is False (both read
-    # contract.link_host), so one pass gives rule 6 and the platform.
-    platforms: list[str | None] = [contract.platform_of(v) if keep else None
-                                   for keep, v in zip(pending.tolist(), links)]
-    reject(np.array([p is None for p in platforms], dtype=bool), "invalid_link")
-
+    reads = [contract.read_link(v) for v in _text_list(responses, "link")]
+    reject(np.array([r is None for r in reads], dtype=bool), "invalid_link")
     source_row = (responses["source_row"].to_numpy() if "source_row" in responses else np.arange(1, n + 1))
     utc = timestamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-    ids_arr = np.array([x if x is not None else -1 for x in resolved_id], dtype=object)
-    order = pd.DataFrame({
-        "id": ids_arr[pending], "ts": utc[pending],
-        "row": source_row[pending], "pos": np.flatnonzero(pending),
-    }).sort_values(["ts", "row"], kind="stable")
-    dup_pos = order["pos"].to_numpy()[order["id"].duplicated().to_numpy()]
-    is_dup = np.zeros(n, dtype=bool)
-    is_dup[dup_pos] = True
-    reject(is_dup, "duplicate")
-
+    reject(_duplicates(pending, resolved_id, utc, source_row), "duplicate")
     recovered = np.array([k is not None for k in recovery], dtype=bool)
     outcome[pending & recovered] = "recovered"
     outcome[pending & ~recovered] = "counted"
     passing = pending
 
-    # --- output columns ---------------------------------------------------------------------------
+    # output columns
     out = responses.copy()
     out["nomor_absen"] = pd.array(resolved_id, dtype="Int64")
-    for col in ("provinsi", "kabupaten", "jabatan"):
-        values = roster[col].astype(object).to_numpy() if col in roster else np.full(len(roster), None, dtype=object)
-        picked = np.where(resolved, values[safe_pos] if len(roster) else None, None)
-        out[f"roster_{col}"] = pd.array(np.where(pd.isna(picked), None, picked), dtype="string")
+    _roster_columns(out, roster, resolved, safe_pos)
     out["outcome"] = pd.array(outcome, dtype="string")
-
     on_time = pd.array((timestamps <= batas).to_numpy(dtype=bool), dtype="boolean")
     on_time[~passing] = pd.NA
     out["on_time"] = on_time
-    out["platform"] = pd.array([p if keep else None for keep, p in zip(passing.tolist(), platforms)], dtype="string")
-
-    form_prov = (responses["provinsi"].astype(object).where(responses["provinsi"].notna(), None).tolist()
-                 if "provinsi" in responses else [None] * n)
-    form_raw = _text_list(responses, "provinsi_raw")
-    roster_prov = out["roster_provinsi"].astype(object).tolist()
-    warnings = []
-    for is_resolved, form, raw_form, listed, name in zip(resolved.tolist(), form_prov, form_raw, roster_prov, names):
-        codes = []
-        if is_resolved and form is not None and listed is not pd.NA and listed is not None and form != listed:
-            codes.append("province_mismatch")
-        if form is None and raw_form is not None and str(raw_form).strip():
-            codes.append("province_unrecognised")
-        if is_resolved and not name:
-            codes.append("name_missing")
-        warnings.append(";".join(codes))
-    out["warnings"] = pd.array(warnings, dtype="string")
-
+    out["platform"] = pd.array([contract._host_platform(r[1]) if keep else None
+                                for keep, r in zip(passing.tolist(), reads)], dtype="string")
+    out["warnings"] = pd.array(_warnings(responses, resolved, out["roster_provinsi"].astype(object).tolist(), names,
+                                         [r is not None and r[2] for r in reads]), dtype="string")
     minutes = ((timestamps - mulai).dt.total_seconds() / 60.0).to_numpy(dtype=float, na_value=np.nan)
     out["response_minutes"] = np.where(passing, minutes, np.nan)
     out["recovery"] = pd.array(recovery, dtype="string")

@@ -203,7 +203,20 @@ def results_frames(results: list[SuiteResult]) -> tuple[pd.DataFrame, pd.DataFra
     return checks, failures
 
 
-def validation_page(results: list[SuiteResult], *, task_id: str, max_rows: int = 200) -> str:
+def _proof_section(proof_flags: pd.DataFrame) -> str:
+    """Counts of the proof flags (pipeline/figures/proof.py): flags for verification, never rejections."""
+    from pipeline.figures.proof import FLAG_LABELS, FLAGS
+
+    rows = "".join(f"<tr><td>{html.escape(FLAG_LABELS[f])}</td><td>{f}</td>"
+                   f"<td>{int((proof_flags['flag'] == f).sum())}</td></tr>" for f in FLAGS)
+    return ("<h2>Bukti perlu diperiksa</h2><p>Baris terhitung yang tautannya tidak mungkin bukti unggahan sendiri "
+            "(<code>tables/proof_flags.csv</code>). Ditandai untuk diperiksa, tidak ditolak.</p>"
+            "<table><thead><tr><th>Tanda</th><th>Kode</th><th>Baris</th></tr></thead><tbody>" + rows
+            + f"<tr><td>TPP ditandai</td><td></td><td>{proof_flags['nomor_absen'].nunique()}</td></tr></tbody></table>")
+
+
+def validation_page(results: list[SuiteResult], *, task_id: str, max_rows: int = 200,
+                    proof_flags: pd.DataFrame | None = None) -> str:
     """A standalone, escaped HTML page built from the validation results (like GX Data Docs)."""
     e = html.escape
     parts = [
@@ -236,5 +249,7 @@ def validation_page(results: list[SuiteResult], *, task_id: str, max_rows: int =
                 parts.append(f"<tr><td>{r.source_row}</td><td>{e(r.expectation)}</td><td>{e(str(r.column))}</td>"
                              f"<td>{e(str(r.value))}</td></tr>")
             parts.append("</tbody></table>")
+    if proof_flags is not None:
+        parts.append(_proof_section(proof_flags))
     parts.append("</body></html>")
     return "\n".join(parts)

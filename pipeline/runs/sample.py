@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.rules.contract import _PROVINCE_SHORT, JABATAN, JABATAN_LABEL, PROVINCES
+from pipeline.rules.contract import _PROVINCE_SHORT, JABATAN, JABATAN_LABEL, PROVINCES, platform_of
 
 DEFAULT_SEED = 20251110
 
@@ -622,6 +622,51 @@ def _links(rng: np.random.Generator, platform: np.ndarray, handle: np.ndarray, t
                                 yt.astype(object), blog.astype(object)])
 
 
+def _plain_rows(frame: pd.DataFrame, mulai: str) -> np.ndarray:
+    """Rows likely counted: a digits-only id sent once, after mulai, by a roster TPP (not a junk row)."""
+    ids = frame["nomor_absen"].astype(str)
+    return (~ids.duplicated(keep=False) & ids.str.fullmatch(r"\d+") & (frame["ts"] >= pd.Timestamp(mulai))
+            & (frame["kabupaten"] != "")).to_numpy()
+
+
+def _plant_proofs(seed: int, frame: pd.DataFrame, mulai: str, earlier: pd.DataFrame,
+                  earlier_mulai: str) -> tuple[pd.DataFrame, str]:
+    """The latest task with a few proofs that cannot be right, and its `materi` (deterministic, own stream).
+
+    Only links of plain single rows (digits-only id, sent once, after mulai) are replaced, each by a
+    link of the same platform, so outcomes and figures stay what they were: one Facebook post sent
+    by three TPP of one province and one of another (shared_link, in usual variants), three
+    earlier posts sent again (reused_link), the task's Instagram material sent by two TPP
+    (task_material and shared_link), and three links typed without `https://` (link_no_scheme)."""
+    rng = _rng(seed, 9)
+    f = frame.copy()
+    plain = _plain_rows(f, mulai)
+    platform = f["link"].map(platform_of).to_numpy()
+    fb = [i for i in np.flatnonzero(plain & (platform == "Facebook")) if "/posts/" in f.at[i, "link"]]
+    by_prov = pd.Series(fb, dtype="int64").groupby(f["provinsi"].to_numpy()[fb]).agg(list)
+    home, away = sorted(by_prov.index, key=lambda p: (-min(len(by_prov[p]), 6), p))[:2]
+    post = f.at[by_prov[home][0], "link"].split("?")[0]
+    bare = post.split("://", 1)[1]
+    variants = [post, "https://m." + bare.removeprefix("www.") + "?mibextid=" + _codes(rng, 1, 16)[0],
+                "http://" + bare + "/?fbclid=IwAR" + _codes(rng, 1, 20)[0], "facebook.com/" + bare.split("/", 1)[1]]
+    for i, link in zip(by_prov[home][:3] + by_prov[away][:1], variants):
+        f.at[i, "link"] = link
+    for i in by_prov[home][3:6]:  # typed without a scheme
+        f.at[i, "link"] = f.at[i, "link"].split("://", 1)[1]
+    old = [x for x, ok in zip(earlier["link"], _plain_rows(earlier, earlier_mulai))
+           if ok and x.startswith("https://www.facebook.com/") and "/posts/" in x][:3]
+    reuse = [i for i in fb if i not in set(by_prov[home][:6] + by_prov[away][:1])][-3:]
+    for i, link in zip(reuse, old):
+        f.at[i, "link"] = link.replace("https://www.", "https://m.") + "?mibextid=" + _codes(rng, 1, 16)[0]
+    code = _codes(rng, 1, 11)[0]
+    materi = f"https://www.instagram.com/p/{code}/"
+    ig = np.flatnonzero(plain & (platform == "Instagram"))[:3]
+    for i, link in zip(ig, [materi, f"instagram.com/p/{code}?igsh=" + _codes(rng, 1, 16)[0],
+                            f"http://m.instagram.com/p/{code}/?utm_source=ig_web_copy_link"]):
+        f.at[i, "link"] = link
+    return f, materi
+
+
 def _format_timestamps(ts: np.ndarray, kind: str) -> list[str]:
     idx = pd.DatetimeIndex(ts)
     if kind == "iso_z":
@@ -888,19 +933,24 @@ def generate_sample(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1
     variants = _province_variants()
 
     tasks = []
+    previous = None
     for t, (task_id, judul, mulai, batas, fmt, header_set, encoding) in enumerate(_NATIONAL_TASKS):
         shift = 0.0 if task_id == LATEST_TASK_ID else shifts[t]
         frame = _task_responses(seed, 100 + t, people, task_id, mulai, batas, None, shift, intercepts,
                                 task_id in _AMBIGUOUS_TASKS)
+        materi = ""
+        if task_id == LATEST_TASK_ID and previous is not None:
+            frame, materi = _plant_proofs(seed, frame, mulai, *previous)
         _write_csv_responses(out_dir / "responses" / f"{task_id}.csv", seed, 200 + t, frame, fmt, header_set,
                              encoding, variants)
-        tasks.append((task_id, judul, mulai, batas, "nasional", "", ""))
+        tasks.append((task_id, judul, mulai, batas, "nasional", "", "", materi))
+        previous = (frame, mulai)
     task_id, judul, mulai, batas, cakupan, tz = PROVINCIAL_TASK
     frame = _task_responses(seed, 150, people, task_id, mulai, batas, cakupan, shifts[-1], intercepts, False)
     _write_xlsx_responses(out_dir / "responses" / f"{task_id}.xlsx", frame)
-    tasks.append((task_id, judul, mulai, batas, cakupan, tz, f"responses/{task_id}.xlsx"))
-    pd.DataFrame(tasks, columns=["task_id", "judul", "mulai", "batas", "cakupan", "timezone", "sumber"]).to_csv(
-        out_dir / "tasks.csv", index=False, encoding="utf-8", lineterminator="\n")
+    tasks.append((task_id, judul, mulai, batas, cakupan, tz, f"responses/{task_id}.xlsx", ""))
+    columns = ["task_id", "judul", "mulai", "batas", "cakupan", "timezone", "sumber", "materi"]
+    pd.DataFrame(tasks, columns=columns).to_csv(out_dir / "tasks.csv", index=False, encoding="utf-8", lineterminator="\n")
 
     _write_village_media(out_dir / "village_media.csv", seed, scale, kab)
     return out_dir

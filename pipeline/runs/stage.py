@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 
 from pipeline import __version__, config
 from pipeline.errors import InputError
-from pipeline.figures import compute
+from pipeline.figures import compute, proof
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
 from pipeline.figures.tables import Resolved, build_tables
 from pipeline.inputs import load
@@ -190,6 +191,7 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
     history_keys, loaded = _history_keys(data_dir, priors, task_id, roster, result.out_dir, result)
     stored = store.get_many([k for tid, k in history_keys.items() if tid != task_id])
     counted_by_task: dict[str, pd.DataFrame] = {}
+    links_by_task: dict[str, pd.DataFrame | None] = {}
     trend_by_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     checked = None
     for prior in priors:
@@ -207,10 +209,11 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
                 suites.append(validate.gate_checked_responses(task_checked, len(responses)))
                 checked = task_checked
             counted = compute.counted_rows(task_checked)
-            entry = Entry(counted, *compute.task_trend(roster, prior, counted))
+            entry = Entry(counted, *compute.task_trend(roster, prior, counted), links=proof.counted_links(task_checked))
             store.put(history_keys[prior_tid], entry)
         counted_by_task[prior_tid] = entry.counted  # None for a stored task: read when a streak needs it
         trend_by_task[prior_tid] = (entry.trend_province, entry.trend_national)
+        links_by_task[prior_tid] = entry.links  # None for a stored task: read by the proof checks when needed
 
     def counted_ids(tid: str) -> np.ndarray:
         rows = counted_by_task.get(tid)
@@ -221,8 +224,13 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
     result.seconds["responses"] = time.perf_counter() - t
     result.history = {"tasks": len(schedule), "cached": store.hits, "computed": store.misses}
     log(f"responses: {len(checked)} rows, {int(checked['outcome'].isin(compute.COUNTED).sum())} counted")
+    def links_of(tid: str) -> pd.DataFrame:
+        links = links_by_task.get(tid)
+        return links if links is not None else store.proof_links(history_keys[tid])
+
+    earlier = [(tid, partial(links_of, tid)) for tid in schedule["task_id"] if tid != task_id]
     return Resolved(roster=roster, task=task, schedule=schedule, checked=checked, trend_by_task=trend_by_task,
-                    counted_ids=counted_ids, suites=suites)
+                    counted_ids=counted_ids, suites=suites, earlier_links=earlier)
 
 
 def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: Resolved, result: TaskResult) -> None:
@@ -232,7 +240,8 @@ def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: 
     task, task_id = resolved.task, result.task_id
     for name, df in tabs.items():
         write_csv(df, config.tables_dir(out) / f"{name}.csv")
-    atomic_write_text(out / "validation" / "index.html", validate.validation_page(resolved.suites, task_id=task_id))
+    page = validate.validation_page(resolved.suites, task_id=task_id, proof_flags=tabs["proof_flags"])
+    atomic_write_text(out / "validation" / "index.html", page)
     prov = tabs["participation_province"]
     result.provinces = [p for p, n in zip(prov["provinsi"], prov["eligible"]) if n > 0]
     task_info = {
