@@ -296,20 +296,19 @@ def _geography(scale: float) -> tuple[pd.DataFrame, np.ndarray]:
     return kab, tpp_prov
 
 
-def _people(seed: int, scale: float, kab: pd.DataFrame, tpp_prov: np.ndarray) -> pd.DataFrame:
-    """One row per roster person (good and deliberately bad), with simulation traits."""
-    rng = _rng(seed, 1)
+def _placement(kab: pd.DataFrame, tpp_prov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's province index and kabupaten, spread over the kabupaten by their villages."""
     prov_idx, kab_name = [], []
     for pi, n in enumerate(tpp_prov):
         k = kab[kab.prov_idx == pi]
         alloc = _largest_remainder(k.desa.to_numpy(), int(n), minimum=1 if n >= len(k) else 0)
         prov_idx.append(np.full(int(n), pi))
         kab_name.append(np.repeat(k.kabupaten.to_numpy(), alloc))
-    prov_idx = np.concatenate(prov_idx)
-    kab_name = np.concatenate(kab_name)
-    n = len(prov_idx)
+    return np.concatenate(prov_idx), np.concatenate(kab_name)
 
-    # Names: first [middle] last, some degrees/honorifics.
+
+def _names(rng: np.random.Generator, n: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Names (first [middle] last, some degrees and honorifics, a few hostile ones): nama, core, handle."""
     first_idx = rng.integers(0, len(_FIRST), n)
     first = np.array(_FIRST, dtype=object)[first_idx]
     accented = rng.random(n) < 0.004
@@ -318,31 +317,18 @@ def _people(seed: int, scale: float, kab: pd.DataFrame, tpp_prov: np.ndarray) ->
     has_middle = rng.random(n) < 0.3
     last = np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), n)]
     core = np.where(has_middle, first + " " + middle + " " + last, first + " " + last)
-    handle = np.array([_fold_ascii(f) + "." + _fold_ascii(l) for f, l in zip(first, last)], dtype=object)
+    handle = np.array([_fold_ascii(f) + "." + _fold_ascii(s) for f, s in zip(first, last)], dtype=object)
     hostile = rng.choice(n, size=len(_HOSTILE_NAMES), replace=False)
     core[hostile] = _HOSTILE_NAMES
     degree = np.where(rng.random(n) < 0.2, np.array(_DEGREES, dtype=object)[rng.integers(0, len(_DEGREES), n)], "")
     prefix = np.where(rng.random(n) < 0.05, np.array(_PREFIXES, dtype=object)[rng.integers(0, len(_PREFIXES), n)], "")
     nama = [(p + " " if p else "") + c + (", " + d if d else "") for p, c, d in zip(prefix, core, degree)]
+    return nama, core, handle
 
-    jab = np.array(JABATAN, dtype=object)[rng.choice(3, size=n, p=[0.05, 0.35, 0.60])]
 
-    # Permanent ids: a shuffled sample of 1..~1.08n, so they are not contiguous per province.
-    id_space = int(n * 1.08) + 50
-    ids = rng.permutation(id_space)[: n + 12] + 1
-    spare_ids, ids = ids[n:], ids[:n]
-
-    people = pd.DataFrame({
-        "prov_idx": prov_idx, "kabupaten": kab_name, "nama": nama, "core": core, "handle": handle,
-        "jabatan": jab, "nomor_absen": ids.astype(np.int64), "id_text": ids.astype(str).astype(object),
-    })
-    people["provinsi"] = np.array(SAMPLE_PROVINCES, dtype=object)[prov_idx]
-    people["prov_text"] = people["provinsi"]
-    people["jab_text"] = people["jabatan"]
-    people["valid_id"] = True
-    people["bad"] = ""
-
-    # Status, resign and join dates.
+def _dates(rng: np.random.Generator, people: pd.DataFrame, scale: float) -> None:
+    """Status, resign and join dates (in place), with the contract's edge cases planted."""
+    n = len(people)
     u = rng.random(n)
     resign = u < 0.03
     joiner = (u >= 0.03) & (u < 0.05)
@@ -364,12 +350,10 @@ def _people(seed: int, scale: float, kab: pd.DataFrame, tpp_prov: np.ndarray) ->
                                    np.where(rng.random(n) < 0.15, pd.Series(old_join).dt.strftime("%Y-%m-%d"), ""))
     people["resign_text"] = np.where(resign & ~no_date, pd.Series(resign_date).dt.strftime("%Y-%m-%d"), "")
 
-    # Persistent traits: participation propensity, speed, preferred platform.
-    people["z"] = rng.normal(0.0, 1.0, n)
-    people["speed"] = rng.normal(0.0, 0.6, n)
-    people["platform"] = rng.choice(6, size=n, p=[0.55, 0.14, 0.08, 0.12, 0.05, 0.06])
 
-    # Written forms of jabatan and province.
+def _written_forms(rng: np.random.Generator, people: pd.DataFrame) -> None:
+    """How jabatan and province are typed in the roster (in place)."""
+    n = len(people)
     uj = rng.random(n)
     label = people["jabatan"].map(JABATAN_LABEL)
     people["jab_text"] = np.where(uj < 0.10, label, np.where(uj < 0.13, people["jabatan"].str.lower(),
@@ -381,15 +365,18 @@ def _people(seed: int, scale: float, kab: pd.DataFrame, tpp_prov: np.ndarray) ->
     people["prov_text"] = [v if x >= 0.12 else variants[v][k % len(variants[v])]
                            for v, x, k in zip(people["provinsi"], up, pick)]
 
-    # Deliberately bad rows (quarantine): missing/non-numeric ids, duplicated ids, unknown
-    # province, unknown jabatan.
+
+def _bad_rows(rng: np.random.Generator, people: pd.DataFrame, spare_ids: np.ndarray) -> pd.DataFrame:
+    """Deliberately bad rows (quarantine): missing/non-numeric ids, duplicated ids, unknown
+    province, unknown jabatan; the duplicated ids' originals are marked in `people` (in place)."""
+    n = len(people)
     bad_src = rng.choice(n, size=12, replace=False)
     bad = people.iloc[bad_src].copy()
     bad_first = np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), 12)]
     bad_last = np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), 12)]
     bad["nama"] = bad_first + " " + bad_last
     bad["core"] = bad["nama"]
-    bad["handle"] = [_fold_ascii(f) + "." + _fold_ascii(l) for f, l in zip(bad_first, bad_last)]
+    bad["handle"] = [_fold_ascii(f) + "." + _fold_ascii(s) for f, s in zip(bad_first, bad_last)]
     bad["status"] = "Aktif"
     bad["resign"] = np.datetime64("NaT")
     bad["resign_nodate"] = False
@@ -409,8 +396,39 @@ def _people(seed: int, scale: float, kab: pd.DataFrame, tpp_prov: np.ndarray) ->
     bad.iloc[8:10, bad.columns.get_loc("prov_text")] = "Provinsi Antah"
     bad.iloc[8:10, bad.columns.get_loc("kabupaten")] = "Kabupaten Antah Berantah"
     bad.iloc[10:12, bad.columns.get_loc("jab_text")] = "Koordinator"
-    people = pd.concat([people, bad], ignore_index=True)
-    return people
+    return bad
+
+
+def _people(seed: int, scale: float, kab: pd.DataFrame, tpp_prov: np.ndarray) -> pd.DataFrame:
+    """One row per roster person (good and deliberately bad), with simulation traits."""
+    rng = _rng(seed, 1)
+    prov_idx, kab_name = _placement(kab, tpp_prov)
+    n = len(prov_idx)
+    nama, core, handle = _names(rng, n)
+    jab = np.array(JABATAN, dtype=object)[rng.choice(3, size=n, p=[0.05, 0.35, 0.60])]
+
+    # Permanent ids: a shuffled sample of 1..~1.08n, so they are not contiguous per province.
+    id_space = int(n * 1.08) + 50
+    ids = rng.permutation(id_space)[: n + 12] + 1
+    spare_ids, ids = ids[n:], ids[:n]
+
+    people = pd.DataFrame({
+        "prov_idx": prov_idx, "kabupaten": kab_name, "nama": nama, "core": core, "handle": handle,
+        "jabatan": jab, "nomor_absen": ids.astype(np.int64), "id_text": ids.astype(str).astype(object),
+    })
+    people["provinsi"] = np.array(SAMPLE_PROVINCES, dtype=object)[prov_idx]
+    people["prov_text"] = people["provinsi"]
+    people["jab_text"] = people["jabatan"]
+    people["valid_id"] = True
+    people["bad"] = ""
+    _dates(rng, people, scale)
+    # Persistent traits: participation propensity, speed, preferred platform.
+    people["z"] = rng.normal(0.0, 1.0, n)
+    people["speed"] = rng.normal(0.0, 0.6, n)
+    people["platform"] = rng.choice(6, size=n, p=[0.55, 0.14, 0.08, 0.12, 0.05, 0.06])
+    _written_forms(rng, people)
+    bad = _bad_rows(rng, people, spare_ids)
+    return pd.concat([people, bad], ignore_index=True)
 
 
 def _contacts(seed: int, people: pd.DataFrame) -> pd.DataFrame:
@@ -688,13 +706,11 @@ def _format_timestamps(ts: np.ndarray, kind: str) -> list[str]:
     raise ValueError(kind)
 
 
-def _task_responses(seed: int, part: int, people: pd.DataFrame, task_id: str, mulai: str, batas: str,
-                    scope: str | None, shift: float, intercepts: np.ndarray, ambiguous: bool) -> pd.DataFrame:
-    """Simulated form rows for one task: ts (local naive), provinsi, nomor_absen, nama, link, kabupaten."""
-    rng = _rng(seed, part)
+def _responders(rng: np.random.Generator, people: pd.DataFrame, start: np.datetime64, scope: str | None,
+                shift: float, intercepts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who sends a form for a task (eligible people by propensity, a few ineligible strays):
+    their positions, and who has a valid id and is in scope."""
     n = len(people)
-    start = np.datetime64(mulai.replace(" ", "T"), "s")
-    end = np.datetime64(batas.replace(" ", "T"), "s")
     day = start.astype("datetime64[D]")
     prov = people["prov_idx"].to_numpy()
     in_scope = (people["provinsi"].to_numpy() == scope) if scope else np.ones(n, dtype=bool)
@@ -707,11 +723,13 @@ def _task_responses(seed: int, part: int, people: pd.DataFrame, task_id: str, mu
     u = rng.random(n)
     responds = can & in_scope & ~left & ~not_yet & (u < p)
     strays = can & ((in_scope & (left | not_yet) & (u < 0.06)) | (~in_scope & (u < 0.0004)))
-    who = np.flatnonzero(responds | strays)
-    m = len(who)
+    return np.flatnonzero(responds | strays), can, in_scope
 
-    # Response time: lognormal around a couple of hours, personal speed; some late, a few early.
-    window = (end - start).astype(np.int64)
+
+def _response_times(rng: np.random.Generator, people: pd.DataFrame, who: np.ndarray, start: np.datetime64,
+                    window: int, cap: int) -> np.ndarray:
+    """Response time: lognormal around a couple of hours, personal speed; some late, a few early."""
+    m = len(who)
     kind = rng.random(m)
     offs = np.exp(np.log(150 * 60) + people["speed"].to_numpy()[who] + 1.0 * rng.normal(size=m))
     offs = np.minimum(offs, window + 20 * 3600)
@@ -719,9 +737,46 @@ def _task_responses(seed: int, part: int, people: pd.DataFrame, task_id: str, mu
     offs[late] = window + rng.exponential(6 * 3600, late.sum())
     early = kind > 0.995
     offs[early] = -rng.uniform(5 * 60, 110 * 60, early.sum())
-    cap = window + 24 * 3600 - 60  # never beyond the day after batas (keeps ambiguous files <= day 12)
     offs = np.minimum(offs, cap).astype(np.int64)
-    ts = start + offs.astype("timedelta64[s]")
+    return start + offs.astype("timedelta64[s]")
+
+
+def _junk_rows(rng: np.random.Generator, people: pd.DataFrame, start: np.datetime64, window: int,
+               can_in_scope: np.ndarray, scope: str | None, task_id: str) -> pd.DataFrame:
+    """Junk rows: unknown ids, an existing id with someone else's name, empty ids, hostile strings."""
+    k = 14
+    jt = start + rng.integers(10 * 60, int(window), k).astype("timedelta64[s]")
+    first = np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), k)]
+    last = np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), k)]
+    jnames = first + " " + last
+    jnames[[0, 1]] = ["<b>Budi</b>", "=1+1"]
+    jids = np.empty(k, dtype=object)
+    jids[:5] = rng.integers(100_000, 999_999, 5).astype(str)  # unknown ids
+    others = rng.choice(np.flatnonzero(can_in_scope), 5, replace=False)
+    jids[5:10] = people["id_text"].to_numpy()[others]  # existing id, someone else's name
+    jnames[5:10] = ["Yohanes Kogoya", "Siti Rahmawati Tarigan", "Bambang Wenda", "Maria Latuconsina",
+                    "Ujang Rumbiak"]
+    jids[10:14] = ["", "-", "belum tahu", "?"]
+    jprov = np.array(SAMPLE_PROVINCES, dtype=object)[rng.integers(0, len(SAMPLE_PROVINCES), k)]
+    if scope:
+        jprov[:] = scope
+    junk = pd.DataFrame({"ts": jt, "provinsi": jprov, "nomor_absen": jids, "nama": jnames,
+                         "link": _links(rng, rng.integers(0, 6, k), np.array(["anon.user"] * k), task_id),
+                         "kabupaten": ""})
+    return junk
+
+
+def _task_responses(seed: int, part: int, people: pd.DataFrame, task_id: str, mulai: str, batas: str,
+                    scope: str | None, shift: float, intercepts: np.ndarray, ambiguous: bool) -> pd.DataFrame:
+    """Simulated form rows for one task: ts (local naive), provinsi, nomor_absen, nama, link, kabupaten."""
+    rng = _rng(seed, part)
+    start = np.datetime64(mulai.replace(" ", "T"), "s")
+    end = np.datetime64(batas.replace(" ", "T"), "s")
+    who, can, in_scope = _responders(rng, people, start, scope, shift, intercepts)
+    m = len(who)
+    window = (end - start).astype(np.int64)
+    cap = window + 24 * 3600 - 60  # never beyond the day after batas (keeps ambiguous files <= day 12)
+    ts = _response_times(rng, people, who, start, window, cap)
 
     ids = people["id_text"].to_numpy()[who].astype(object)
     nama = people["nama"].to_numpy()[who].astype(object)
@@ -780,26 +835,7 @@ def _task_responses(seed: int, part: int, people: pd.DataFrame, task_id: str, mu
         "kabupaten": np.concatenate([kab, kab[d_idx]]),
     })
 
-    # Junk rows: unknown ids, an existing id with someone else's name, empty ids, hostile strings.
-    k = 14
-    jt = start + rng.integers(10 * 60, int(window), k).astype("timedelta64[s]")
-    first = np.array(_FIRST, dtype=object)[rng.integers(0, len(_FIRST), k)]
-    last = np.array(_LAST, dtype=object)[rng.integers(0, len(_LAST), k)]
-    jnames = first + " " + last
-    jnames[[0, 1]] = ["<b>Budi</b>", "=1+1"]
-    jids = np.empty(k, dtype=object)
-    jids[:5] = rng.integers(100_000, 999_999, 5).astype(str)  # unknown ids
-    others = rng.choice(np.flatnonzero(can & in_scope), 5, replace=False)
-    jids[5:10] = people["id_text"].to_numpy()[others]  # existing id, someone else's name
-    jnames[5:10] = ["Yohanes Kogoya", "Siti Rahmawati Tarigan", "Bambang Wenda", "Maria Latuconsina",
-                    "Ujang Rumbiak"]
-    jids[10:14] = ["", "-", "belum tahu", "?"]
-    jprov = np.array(SAMPLE_PROVINCES, dtype=object)[rng.integers(0, len(SAMPLE_PROVINCES), k)]
-    if scope:
-        jprov[:] = scope
-    junk = pd.DataFrame({"ts": jt, "provinsi": jprov, "nomor_absen": jids, "nama": jnames,
-                         "link": _links(rng, rng.integers(0, 6, k), np.array(["anon.user"] * k), task_id),
-                         "kabupaten": ""})
+    junk = _junk_rows(rng, people, start, window, can & in_scope, scope, task_id)
     frame = pd.concat([frame, junk], ignore_index=True)
     frame = frame.iloc[np.argsort(frame["ts"].to_numpy(), kind="stable")].reset_index(drop=True)
     if ambiguous:
@@ -964,9 +1000,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     out = generate_sample(args.out, seed=args.seed, scale=args.scale)
-    roster_rows = sum(1 for _ in open(out / "roster.csv", encoding="utf-8")) - 1
+    with open(out / "roster.csv", encoding="utf-8") as fh:
+        roster_rows = sum(1 for _ in fh) - 1
     n_resp = len(list((out / "responses").iterdir()))
-    villages = sum(1 for _ in open(out / "village_media.csv", encoding="utf-8")) - 1
+    with open(out / "village_media.csv", encoding="utf-8") as fh:
+        villages = sum(1 for _ in fh) - 1
     print(f"wrote {out}: {roster_rows} roster rows, {n_resp} response files, {villages} villages "
           f"(seed {args.seed}, scale {args.scale}) in {time.perf_counter() - t0:.1f}s")
     return 0
