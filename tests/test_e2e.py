@@ -30,7 +30,8 @@ CONTRACT_TABLES = {
                               "on_time_rate", "median_response_minutes"],
     "responses_checked": ["source_row", "nomor_absen_input", "nomor_absen", "provinsi", "outcome", "on_time",
                           "platform", "warnings"],
-    "non_responders": ["provinsi", "kabupaten", "nomor_absen", "nama", "jabatan", "streak"],
+    "non_responders": ["provinsi", "kabupaten", "nomor_absen", "nama", "jabatan", "streak", "possibly_inactive",
+                       "submitted"],
     "channel_coverage": ["provinsi", "channel", "eligible", "with_channel", "coverage_rate"],
     "roster_quarantine": ["source_row", "nomor_absen", "reason"],
 }

@@ -235,6 +235,19 @@ def test_index_links_every_report_with_headline_figures(rendered):
                                fmt.poin(s["change"])]
 
 
+def test_forwardable_workbooks_hold_no_contact_and_no_apostrophe(rendered):
+    _, task_dir = rendered
+    paths = sorted(task_dir.glob(f"*/{followup.FILENAME}"))
+    assert len(paths) == len(json.loads((task_dir / "task.json").read_text(encoding="utf-8"))["provinces"])
+    for path in paths:
+        for ws in openpyxl.load_workbook(path):
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        assert not EMAIL_RE.search(cell.value) and not PHONE_RE.search(cell.value), (path, cell.value)
+                        assert not cell.value.startswith("'") and cell.hyperlink is None, (path, cell.coordinate)
+
+
 def test_followup_workbooks_list_each_province_non_responders(rendered):
     _, task_dir = rendered
     nr = tables(task_dir, "non_responders")
@@ -369,3 +382,19 @@ def test_table_html_escapes_and_clips_untrusted_text():
     assert long not in html and "(10.000 karakter)" in html and "\x07" not in html
     assert '<col style="width: 100%">' in html and 'class="report-table tetap"' in html
     assert "(10.000 karakter)" in repr(t)
+
+
+def test_kabupaten_extremes_read_the_ranking_and_say_when_none_is_big_enough(tmp_path):
+    from pipeline.figures import tables
+    from pipeline.reports import present
+
+    m = config.KABUPATEN_RANK_MIN_ELIGIBLE
+    k = pd.DataFrame({"provinsi": ["A"] * 3, "kabupaten": ["big", "mid", "small"], "eligible": [m + 5, m, m - 1],
+                      "responded": [m, m, 1], "on_time": [m, m, 1], "participation_rate": [m / (m + 5), 1.0, 1 / (m - 1)],
+                      "on_time_rate": [m / (m + 5), 1.0, 1 / (m - 1)], "median_response_minutes": [5.0, 6.0, 7.0]})
+    tt = present.TaskTables(tmp_path, {}, {"kabupaten_ranking": tables.kabupaten_ranking(k)})
+    best, worst = present.kabupaten_extremes(tt, n=1)
+    assert best.df["Kabupaten/Kota"].tolist() == ["mid"] and worst.df["Kabupaten/Kota"].tolist() == ["big"]
+    empty = present.TaskTables(tmp_path, {}, {"kabupaten_ranking": tables.kabupaten_ranking(k[k["eligible"] < m])})
+    best, worst = present.kabupaten_extremes(empty)
+    assert isinstance(best, present.Text) and f"sedikitnya {m} TPP" in best.text

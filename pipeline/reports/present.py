@@ -513,9 +513,13 @@ def kabupaten_extremes_headings(n: int = config.KABUPATEN_TOP_N) -> tuple[Text, 
             Text(f"{fmt.angka(n)} kabupaten/kota terlemah", tag="h3"))
 
 
-def kabupaten_extremes(tt: TaskTables, n: int = config.KABUPATEN_TOP_N) -> tuple[Table, Table]:
+def kabupaten_extremes(tt: TaskTables, n: int = config.KABUPATEN_TOP_N) -> tuple[Table | Text, Table | Text]:
     """The n best and n weakest kabupaten among those ranked (pipeline.figures.tables.kabupaten_ranking)."""
     k = tt["kabupaten_ranking"]
+    if k.empty:
+        none = Text(f"Belum ada kabupaten/kota dengan sedikitnya {fmt.angka(config.KABUPATEN_RANK_MIN_ELIGIBLE)} TPP "
+                    "wajib lapor pada tugas ini.")
+        return none, none
     best = k[k["from_top"] <= n].sort_values("from_top")
     worst = k[k["from_bottom"] <= n].sort_values("from_bottom")
     cols = {"provinsi": "Provinsi", "kabupaten": "Kabupaten/Kota"}
