@@ -46,6 +46,7 @@ def test_province_lists_its_own_flagged_tpp_and_never_names_another_province_s()
     assert df.loc[df["No. absen"] == "14", "Perlu diperiksa"].item().endswith("oleh TPP lain")
     assert df.loc[df["No. absen"] == "14", "Tautan yang dikirim"].item() == "https://desa.id/x?utm_source=fb"
     page = table._repr_html_()
+    assert df.loc[df["No. absen"] == "12", "Nama, kabupaten/kota"].item() == "Ketut <b>Sari</b>, Gianyar"
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;Sari" in page
     assert "Bukti perlu diperiksa: 4 TPP" in page
 

@@ -21,7 +21,7 @@ PROOF_INTRO = (
     "tetapi perlu diperiksa: dua orang tidak mungkin membuat unggahan yang sama, unggahan tugas lalu bukan unggahan "
     "tugas ini, dan materi tugas bukan unggahan TPP sendiri."
 )
-WIDTHS = (9.0, 18.0, 17.0, 20.0, 36.0)
+WIDTHS = (9.0, 25.0, 33.0, 33.0)
 
 
 def proof_intro() -> Text:
@@ -79,8 +79,8 @@ def province_proof_table(tt: TaskTables, provinsi: str) -> Table | Text:
             notes.append("")
     out = pd.DataFrame({
         "No. absen": own["nomor_absen"].astype(str).to_numpy(),
-        "Nama": [names.get(int(i), "") for i in own["nomor_absen"]],
-        "Kabupaten/Kota": own["kabupaten"].map(clip).to_numpy(),
+        "Nama, kabupaten/kota": [f"{names.get(int(i), '')}, {clip(k)}" for i, k in zip(own["nomor_absen"],
+                                                                                       own["kabupaten"])],
         "Perlu diperiksa": [FLAG_LABELS[f] + (f": {n}" if n else "") for f, n in zip(own["flag"], notes)],
         "Tautan yang dikirim": [clip(typed.get(int(r), "")) for r in own["source_row"]],
     })
