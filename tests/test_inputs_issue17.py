@@ -4,6 +4,7 @@ Every test here failed on the code before the fix (see the commit that adds it).
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import logging
 import os
@@ -173,7 +174,7 @@ def test_nul_byte_in_one_response_does_not_block_the_file(tmp_path, caplog):
         df = load.load_responses(tmp_path, task_row())
     assert len(df) == 5
     assert df["nama"].tolist()[-1] == "Ani Lestari"
-    assert f"{path}: 1 NUL byte dropped (row 6)" in caplog.text
+    assert f"{path}: 1 NUL byte dropped (row 6); a cell held an invisible control character" in caplog.text
 
 
 def test_a_binary_file_is_still_refused(tmp_path):
@@ -357,3 +358,25 @@ def test_google_forms_default_file_name_is_suggested(tmp_path):
                                          r", a Google Forms export: rename it to t1\.csv"):
         load.load_responses(tmp_path, task_row())
 
+
+
+def test_response_timestamps_beyond_pandas_years_are_unreadable_not_a_traceback(tmp_path):
+    body = ("2300-11-04 09:00:00,Bali,1,A,https://fb.com/1\n31/12/9999 23:59:59,Bali,2,B,https://fb.com/2\n"
+            + response_lines(4))
+    write(tmp_path / "responses" / "t1.csv", RESP_HEADER + body)
+    df = load.load_responses(tmp_path, task_row())
+    assert df["timestamp"].isna().tolist() == [True, True, False, False, False, False]
+    wb = openpyxl.Workbook()
+    for row in _form_rows(3):
+        wb.active.append(row)
+    wb.active["A2"] = dt.datetime(2300, 1, 1)
+    (tmp_path / "responses" / "t1.csv").unlink()
+    wb.save(tmp_path / "responses" / "t1.xlsx")
+    df = load.load_responses(tmp_path, task_row())
+    assert df["timestamp"].isna().tolist() == [True, False, False]
+
+
+def test_utf16_without_bom_says_so(tmp_path):
+    path = write(tmp_path / "r.csv", (RESP_HEADER + response_lines(3)).encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"r\.csv is UTF-16 text without a byte-order mark; save it as CSV UTF-8"):
+        load.read_table(path, contract.RESPONSE_ALIASES, contract.RESPONSE_REQUIRED)
