@@ -58,6 +58,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         mode, body, delay = self.routes[self.path]
         self.send_response(200)
         self.send_header("Content-Type", "text/csv")
+        if mode == "chunked":  # chunked transfer that stops after some chunks, without the final empty one
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            cut = body.rindex(b"\n", 0, len(body) // 2) + 1
+            self.wfile.write(b"%x\r\n%s\r\n" % (cut, body[:cut]))
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if mode == "short":  # promise the whole body, send the rows up to a row boundary, close
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Connection", "close")
@@ -101,6 +110,15 @@ def test_download_that_ends_before_content_length_is_an_error(tmp_path, server):
                                          rf"{len(body):,} bytes\)"):
         load.load_responses(tmp_path, task_row(sumber=url), download_dir=tmp_path / "dl")
     assert not (tmp_path / "dl" / "t1.csv").exists()  # nothing partial left behind to be read later
+
+
+def test_chunked_download_cut_short_is_an_error(tmp_path, server):
+    body = (RESP_HEADER + response_lines(40)).encode()
+    _Handler.routes["/chunked.csv"] = ("chunked", body, 0)
+    url = f"{server}/chunked.csv"
+    with pytest.raises(InputError, match=rf"cannot download {url}: the download ended early"):
+        load.load_responses(tmp_path, task_row(sumber=url), download_dir=tmp_path / "dl")
+    assert not (tmp_path / "dl").exists()
 
 
 def test_slow_download_stops_at_one_overall_deadline(tmp_path, server, monkeypatch):
