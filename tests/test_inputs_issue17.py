@@ -207,7 +207,8 @@ def test_a_binary_file_is_still_refused(tmp_path):
 @pytest.mark.parametrize("mulai", ["1900-01-01 08:00", "2300-01-01 08:00", "01/01/1900 08:00"])
 def test_task_date_out_of_range_is_one_clear_line(tmp_path, mulai):
     write(tmp_path / "tasks.csv", "task_id,judul,mulai,batas,cakupan\n"
-                                  f"t0,Nol,2025-11-01 08:00,2025-11-01 23:00,nasional\nt1,Satu,{mulai},2300-01-02,nasional\n")
+                                  "t0,Nol,2025-11-01 08:00,2025-11-01 23:00,nasional\n"
+                                  f"t1,Satu,{mulai},2300-01-02,nasional\n")
     with pytest.raises(InputError, match=r"tasks\.csv: task 't1' \(row 3\): mulai .* has the year (1900|2300); "
                                          r"a task date must be between 2000 and 2099"):
         load.load_tasks(tmp_path)
@@ -372,8 +373,8 @@ def test_google_forms_default_file_name_is_suggested(tmp_path):
     write(tmp_path / "responses" / "Absensi Hari Pahlawan (Responses) - Form Responses 1.csv",
           RESP_HEADER + response_lines(1))
     with pytest.raises(InputError, match=r"missing input file: expected .*responses/t1\.csv or \.xlsx; "
-                                         r"responses/ holds 'Absensi Hari Pahlawan \(Responses\) - Form Responses 1\.csv'"
-                                         r", a Google Forms export: rename it to t1\.csv"):
+                                         r"responses/ holds 'Absensi Hari Pahlawan \(Responses\) - "
+                                         r"Form Responses 1\.csv', a Google Forms export: rename it to t1\.csv"):
         load.load_responses(tmp_path, task_row())
 
 
