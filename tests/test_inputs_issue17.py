@@ -4,6 +4,7 @@ Every test here failed on the code before the fix (see the commit that adds it).
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import logging
 import os
@@ -57,6 +58,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         mode, body, delay = self.routes[self.path]
         self.send_response(200)
         self.send_header("Content-Type", "text/csv")
+        if mode == "chunked":  # chunked transfer that stops after some chunks, without the final empty one
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            cut = body.rindex(b"\n", 0, len(body) // 2) + 1
+            self.wfile.write(b"%x\r\n%s\r\n" % (cut, body[:cut]))
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if mode == "short":  # promise the whole body, send the rows up to a row boundary, close
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Connection", "close")
@@ -100,6 +110,15 @@ def test_download_that_ends_before_content_length_is_an_error(tmp_path, server):
                                          rf"{len(body):,} bytes\)"):
         load.load_responses(tmp_path, task_row(sumber=url), download_dir=tmp_path / "dl")
     assert not (tmp_path / "dl" / "t1.csv").exists()  # nothing partial left behind to be read later
+
+
+def test_chunked_download_cut_short_is_an_error(tmp_path, server):
+    body = (RESP_HEADER + response_lines(40)).encode()
+    _Handler.routes["/chunked.csv"] = ("chunked", body, 0)
+    url = f"{server}/chunked.csv"
+    with pytest.raises(InputError, match=rf"cannot download {url}: the download ended early"):
+        load.load_responses(tmp_path, task_row(sumber=url), download_dir=tmp_path / "dl")
+    assert not (tmp_path / "dl").exists()
 
 
 def test_slow_download_stops_at_one_overall_deadline(tmp_path, server, monkeypatch):
@@ -173,7 +192,7 @@ def test_nul_byte_in_one_response_does_not_block_the_file(tmp_path, caplog):
         df = load.load_responses(tmp_path, task_row())
     assert len(df) == 5
     assert df["nama"].tolist()[-1] == "Ani Lestari"
-    assert f"{path}: 1 NUL byte dropped (row 6)" in caplog.text
+    assert f"{path}: 1 NUL byte dropped (row 6); a cell held an invisible control character" in caplog.text
 
 
 def test_a_binary_file_is_still_refused(tmp_path):
@@ -188,7 +207,8 @@ def test_a_binary_file_is_still_refused(tmp_path):
 @pytest.mark.parametrize("mulai", ["1900-01-01 08:00", "2300-01-01 08:00", "01/01/1900 08:00"])
 def test_task_date_out_of_range_is_one_clear_line(tmp_path, mulai):
     write(tmp_path / "tasks.csv", "task_id,judul,mulai,batas,cakupan\n"
-                                  f"t0,Nol,2025-11-01 08:00,2025-11-01 23:00,nasional\nt1,Satu,{mulai},2300-01-02,nasional\n")
+                                  "t0,Nol,2025-11-01 08:00,2025-11-01 23:00,nasional\n"
+                                  f"t1,Satu,{mulai},2300-01-02,nasional\n")
     with pytest.raises(InputError, match=r"tasks\.csv: task 't1' \(row 3\): mulai .* has the year (1900|2300); "
                                          r"a task date must be between 2000 and 2099"):
         load.load_tasks(tmp_path)
@@ -353,7 +373,29 @@ def test_google_forms_default_file_name_is_suggested(tmp_path):
     write(tmp_path / "responses" / "Absensi Hari Pahlawan (Responses) - Form Responses 1.csv",
           RESP_HEADER + response_lines(1))
     with pytest.raises(InputError, match=r"missing input file: expected .*responses/t1\.csv or \.xlsx; "
-                                         r"responses/ holds 'Absensi Hari Pahlawan \(Responses\) - Form Responses 1\.csv'"
-                                         r", a Google Forms export: rename it to t1\.csv"):
+                                         r"responses/ holds 'Absensi Hari Pahlawan \(Responses\) - "
+                                         r"Form Responses 1\.csv', a Google Forms export: rename it to t1\.csv"):
         load.load_responses(tmp_path, task_row())
 
+
+
+def test_response_timestamps_beyond_pandas_years_are_unreadable_not_a_traceback(tmp_path):
+    body = ("2300-11-04 09:00:00,Bali,1,A,https://fb.com/1\n31/12/9999 23:59:59,Bali,2,B,https://fb.com/2\n"
+            + response_lines(4))
+    write(tmp_path / "responses" / "t1.csv", RESP_HEADER + body)
+    df = load.load_responses(tmp_path, task_row())
+    assert df["timestamp"].isna().tolist() == [True, True, False, False, False, False]
+    wb = openpyxl.Workbook()
+    for row in _form_rows(3):
+        wb.active.append(row)
+    wb.active["A2"] = dt.datetime(2300, 1, 1)
+    (tmp_path / "responses" / "t1.csv").unlink()
+    wb.save(tmp_path / "responses" / "t1.xlsx")
+    df = load.load_responses(tmp_path, task_row())
+    assert df["timestamp"].isna().tolist() == [True, False, False]
+
+
+def test_utf16_without_bom_says_so(tmp_path):
+    path = write(tmp_path / "r.csv", (RESP_HEADER + response_lines(3)).encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"r\.csv is UTF-16 text without a byte-order mark; save it as CSV UTF-8"):
+        load.read_table(path, contract.RESPONSE_ALIASES, contract.RESPONSE_REQUIRED)

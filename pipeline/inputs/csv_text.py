@@ -26,6 +26,8 @@ def _csv_encoding(head: bytes, path: Path) -> tuple[str, str]:
         raise InputError(f"{path} is not a CSV file: it is an old Excel (.xls) workbook; save it as .xlsx or CSV")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
+    elif head[1:4096:2].count(0) > 0.9 * len(head[1:4096:2]) or head[0:4096:2].count(0) > 0.9 * len(head[0:4096:2]):
+        raise InputError(f"{path} is UTF-16 text without a byte-order mark; save it as CSV UTF-8")
     elif _binary(sum(1 for b in head[:8192] if b < 32 and b not in (9, 10, 13)), len(head[:8192])):
         raise InputError(f"{path} is not a CSV file: it contains binary data")
     else:
@@ -180,8 +182,8 @@ def _parse(path: Path, encoding: str, delim: str, match, warnings: list[str]) ->
     if lines.dropped:
         shown = ", ".join(map(str, nul_rows[:10])) + (" …" if len(nul_rows) > 10 else "")
         note(warnings, f"{path}: {lines.dropped} NUL byte{'s' if lines.dropped != 1 else ''} dropped "
-                       f"(row{'s' if len(nul_rows) != 1 else ''} {shown}); a form answer held an invisible "
-                       "control character")
+                       f"(row{'s' if len(nul_rows) != 1 else ''} {shown}); a cell held an invisible control "
+                       "character")
     arrays = {}
     for canon, column in values.items():
         parts = chunks.pop(canon) + [_string_array(column)]

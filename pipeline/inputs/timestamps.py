@@ -149,6 +149,9 @@ def _task_time(value: object, tz: str, *, end_of_day: bool, where: str) -> pd.Ti
 
 # --- Response timestamps ---------------------------------------------------------------------------
 
+# Years a response timestamp may have; any other is unreadable (invalid_timestamp), never an overflow.
+_TS_YEARS = (1700, 2200)
+
 _TIME = r"(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,6})\d*)?)?)?"
 _ISO_TS = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$", re.I)
 _SLASH_TS = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME + r"(?:\s*([AP])\.?M\.?)?$", re.I)
@@ -160,6 +163,8 @@ def _assemble(year, month, day, hour, minute, second, micro) -> pd.Series:
     parts = pd.DataFrame({"year": year, "month": month, "day": day, "hour": hour,
                           "minute": minute, "second": second, "us": micro})
     ok = parts["hour"].between(0, 23) & parts["minute"].between(0, 59) & parts["second"].between(0, 59)
+    ok &= parts["year"].between(*_TS_YEARS)  # beyond them a nanosecond timestamp overflows: unreadable
+    parts.loc[~ok, "year"] = 2000
     result = pd.to_datetime(parts, errors="coerce")
     return result.where(ok).astype(f"datetime64[{TS_UNIT}]")
 
@@ -287,6 +292,7 @@ def _datetime_cells(col: pd.Series, out: pd.Series, tz: str, dtype) -> pd.Series
     if not is_dt.any():
         return col
     cells = col[is_dt]
+    cells = cells[cells.map(lambda v: _TS_YEARS[0] <= v.year <= _TS_YEARS[1]).astype(bool)]  # others stay NaT
     aware = cells.map(lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None).astype(bool)
     if (~aware).any():
         naive = pd.to_datetime(cells[~aware].map(pd.Timestamp), errors="coerce")
