@@ -307,8 +307,9 @@ def print_table(rows: list[Row], steps: list[obvious.Step]) -> dict:
         for name in ("task stage", *obvious.STEPS):
             ss = per.get(name, [])
             if ss:
-                print(f"{name:<14} {len(ss):>5} {sum(s.wall for s in ss):13.1f} {sum(s.wall for s in ss) / len(ss):12.2f} "
-                      f"{sum(s.cpu for s in ss) / len(ss):11.2f}")
+                wall = sum(s.wall for s in ss)
+                cpu = sum(s.cpu for s in ss)
+                print(f"{name:<14} {len(ss):>5} {wall:13.1f} {wall / len(ss):12.2f} {cpu / len(ss):11.2f}")
         reports = defaultdict(float)
         for s in steps:
             if s.report != "task":
@@ -344,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None,
                     help="an existing data directory (default: generate the sample, scale 1.0, into the work dir)")
     ap.add_argument("--task", default=None, help=f"task_id (default: the latest of the data, {DEFAULT_TASK})")
-    ap.add_argument("--work", type=Path, default=None, help="keep outputs in this folder (default: a temp dir, removed)")
+    ap.add_argument("--work", type=Path, default=None,
+                    help="keep outputs in this folder (default: a temp dir, removed)")
     ap.add_argument("--skip-obvious", action="store_true", help="only time the project's path")
     ap.add_argument("--reports", type=int, default=None,
                     help="run the obvious approach on N reports only (national + N-1 provinces) and extrapolate")

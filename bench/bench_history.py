@@ -145,7 +145,8 @@ def task_responses(people: People, i: int, start: pd.Timestamp, rows: int, seed:
     caps = rng.random(m) < CAPS_SHARE
     names[caps] = [s.upper() for s in names[caps]]
     post = rng.integers(10**15, 10**16, m)
-    links = np.array([f"https://www.facebook.com/tpp{a}/posts/{b}" for a, b in zip(people.ids[who], post)], dtype=object)
+    links = np.array([f"https://www.facebook.com/tpp{a}/posts/{b}" for a, b in zip(people.ids[who], post)],
+                     dtype=object)
     prov = people.provinsi[who].astype(object)
 
     dup = np.flatnonzero(rng.random(m) < DUP_SHARE)  # a resubmission some minutes later
@@ -314,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nchecks")
         problems = check(out / new / "tables", tasks, people, responded) if ok2 else ["the measured stage failed"]
         print("\nacceptance (issue 6; the targets are for --tasks 500 --rows 25000)")
-        print(f"  new task on a {args.tasks}-task history under 15 s: {m.wall:.1f} s {'ok' if m.wall < 15 else 'NOT MET'}")
+        verdict = "ok" if m.wall < 15 else "NOT MET"
+        print(f"  new task on a {args.tasks}-task history under 15 s: {m.wall:.1f} s {verdict}")
         print(f"  ... and under 4 GiB: {m.peak_rss / GIB:.2f} GiB {'ok' if m.peak_rss < 4 * GIB else 'NOT MET'}")
         print(f"\nload average at end: {load_average()}{busy_warning()}{tree_changed_note(start_hash)}"
               + (f"\ndata, outputs and stage.log kept in {work}" if args.keep else ""))

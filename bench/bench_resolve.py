@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,8 +85,8 @@ def main() -> None:
     print("-" * len(head))
     tot = [0.0, 0.0, 0.0, 0.0]
     for task in chosen:
-        lc, lw, responses = timed(lambda: load.load_responses(data, task), args.runs, reset)
-        rc, rw, checked = timed(lambda: resolve.resolve_responses(responses, roster, task), args.runs, reset)
+        lc, lw, responses = timed(partial(load.load_responses, data, task), args.runs, reset)
+        rc, rw, checked = timed(partial(resolve.resolve_responses, responses, roster, task), args.runs, reset)
         assert len(checked) == len(responses)
         for k, v in enumerate((lc, lw, rc, rw)):
             tot[k] += v
