@@ -399,3 +399,17 @@ def test_utf16_without_bom_says_so(tmp_path):
     path = write(tmp_path / "r.csv", (RESP_HEADER + response_lines(3)).encode("utf-16-le"))
     with pytest.raises(InputError, match=r"r\.csv is UTF-16 text without a byte-order mark; save it as CSV UTF-8"):
         load.read_table(path, contract.RESPONSE_ALIASES, contract.RESPONSE_REQUIRED)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "broken link"])
+def test_an_input_that_is_not_a_regular_file_is_named(tmp_path, kind):
+    target = tmp_path / "roster.csv"
+    if kind == "fifo":
+        os.mkfifo(target)  # opening it would wait forever
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        os.symlink(tmp_path / "nowhere.csv", target)
+    expected = {"fifo": "not a regular file", "folder": "a folder", "broken link": "a broken link"}[kind]
+    with pytest.raises(InputError, match=rf"roster\.csv is {expected}; put the roster file itself there"):
+        load.load_roster(tmp_path)

@@ -23,6 +23,10 @@ def find_input(data_dir: Path, stem: str, *, required: bool = True) -> Path | No
         )
     if found:
         return found[0]
+    for other in (data_dir / f"{stem}{suffix}" for suffix in TABLE_SUFFIXES):
+        if other.exists() or other.is_symlink():  # a folder, a pipe, a broken link: never opened
+            kind = "a folder" if other.is_dir() else "a broken link" if not other.exists() else "not a regular file"
+            raise InputError(f"{other} is {kind}; put the {stem} file itself there")
     if required:
         hint = ""
         for other in (".xls", ".ods", ".txt", ".tsv"):
