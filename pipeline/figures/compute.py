@@ -1,8 +1,9 @@
 """Eligibility-based figures: participation, on-time, response time, non-responders, streaks, coverage, trends.
 
-Every number a report shows is computed here, once, from the roster (with quarantine
-reasons) and checked responses; `stage.py` publishes the results to `tables/` and the
-notebooks only read those tables. Definitions follow ../shared/data-contract.md:
+The figures are computed here, once, from the roster (with quarantine reasons) and checked
+responses; `tables.py` builds every published table from them (and adds rank, change, flags
+and the follow-up action), `pipeline/runs/stage.py` publishes `tables/` and the notebooks only
+read those tables. Definitions follow ../shared/data-contract.md:
 
 - participation_rate = TPP with a counted row / eligible TPP
 - on_time_rate = TPP whose counted row is on time / eligible TPP
@@ -90,7 +91,7 @@ def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *, ful
     `counted_ids(task_id)` (or a mapping) gives the counted nomor_absen of a task. With
     `full_latest`, only the latest `full_latest` columns are filled for everyone; older columns
     are filled only for TPP whose streak is still running (no counted row in any later task),
-    and are NaN for the others, which changes neither `streaks` nor `silent_in_latest` but
+    and are NaN for the others, which changes neither `streaks` (nor the flags built on them) but
     keeps a long history cheap."""
     get_ids = counted_ids.__getitem__ if hasattr(counted_ids, "__getitem__") else counted_ids
     usable = roster[roster["quarantine_reason"].isna()]

@@ -367,7 +367,7 @@ def validation_summary(tt: TaskTables) -> Table:
 
 # --- Non-responders ---------------------------------------------------------------------------------------
 
-NON_RESPONDER_WIDTHS = (9.0, 27.0, 8.0, 11.0, 25.0, 20.0)
+NON_RESPONDER_WIDTHS = (9.0, 24.0, 10.0, 13.0, 24.0, 20.0)
 
 
 def _non_responder_frame(g: pd.DataFrame, with_kabupaten: bool = False) -> pd.DataFrame:
@@ -401,7 +401,7 @@ def inactive_table(tt: TaskTables, provinsi: str) -> Table | Text:
         return Text(f"Tidak ada TPP yang tidak merespons {config.INACTIVE_STREAK} tugas berturut-turut atau lebih.")
     return Table(_non_responder_frame(s, with_kabupaten=True),
                  caption=f"Mungkin tidak aktif lagi, cek Data TPP: {fmt.angka(len(s))} TPP",
-                 numeric=("No. absen", "Berturut-turut"), widths=(9.0, 27.0, 24.0, 8.0, 11.0, 21.0))
+                 numeric=("No. absen", "Berturut-turut"), widths=(9.0, 24.0, 22.0, 10.0, 13.0, 22.0))
 
 
 def non_responder_tables(tt: TaskTables, provinsi: str) -> list[Table]:
