@@ -412,8 +412,23 @@ def test_fresh_kernels_print_no_tcp_encryption_warning(tmp_path, capfd):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.ipynb"]  # no socket files left
 
 
+def test_worker_processes_are_born_with_ctrl_c_ignored():
+    """A spawned worker imports for seconds before its initializer runs: Ctrl-C must already be
+    ignored then (an ignored signal stays ignored across exec), and the parent's handler is back after."""
+    from pipeline.runs.batch import _sigint_ignored
+
+    before = signal.getsignal(signal.SIGINT)
+    probe = [sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"]
+    with _sigint_ignored():
+        born = subprocess.run(probe, capture_output=True, text=True, timeout=60).stdout.strip()
+    assert born == "True"
+    assert signal.getsignal(signal.SIGINT) is before
+    assert subprocess.run(probe, capture_output=True, text=True, timeout=60).stdout.strip() == "False"
+
+
 @pytest.mark.slow
-def test_ctrl_c_twice_during_a_run_is_one_line_and_publishes_nothing(small_sample, tmp_path):
+@pytest.mark.parametrize("delay", [0.0, 3.0])  # while the workers start up; while the task notebook runs
+def test_ctrl_c_twice_during_a_run_is_one_line_and_publishes_nothing(small_sample, tmp_path, delay):
     out = tmp_path / "out"
     earlier = out / LATEST_TASK_ID
     earlier.mkdir(parents=True)
@@ -424,7 +439,7 @@ def test_ctrl_c_twice_during_a_run_is_one_line_and_publishes_nothing(small_sampl
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not list((out / ".staging").glob(f"{LATEST_TASK_ID}.*/")):
         time.sleep(0.2)
-    time.sleep(3)  # the task notebook and the workers are running
+    time.sleep(delay)
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends to the whole group
     time.sleep(0.5)
     os.killpg(proc.pid, signal.SIGINT)  # impatient: again, while it cleans up
