@@ -142,6 +142,10 @@ class HistoryStore:
         """Only the counted nomor_absen of a stored entry (what streaks read)."""
         return pq.read_table(self._dir(key) / "counted.parquet", columns=["nomor_absen"]).column(0).to_numpy()
 
+    def counted(self, key: str) -> pd.DataFrame:
+        """The counted rows of a stored entry (nomor_absen, on_time, response_minutes; what a recap reads)."""
+        return pq.read_table(self._dir(key) / "counted.parquet", columns=list(COUNTED_COLUMNS)).to_pandas()
+
     def put(self, key: str, entry: Entry) -> None:
         if self.root is None:
             return
