@@ -29,7 +29,9 @@ SANITIZE_CONFIG = config.PROJECT_ROOT / "tests" / "nbval_sanitize.cfg"
 # Folders written after the run (not hashed in the task's manifest) that verify leaves alone.
 DERIVED_DIRS = ("bundles",)
 # Files the task notebook re-publishes, compared byte for byte with the published ones.
-REPUBLISHED = ("tables", "validation", "task.json")
+REPUBLISHED = ("tables", "validation", "task.json", "recap.json")
+# The notebook that publishes tables/: a task folder's, or a period recap folder's (pipeline/runs/recap.py).
+STAGE_NOTEBOOKS = ("task.ipynb", "recap.ipynb")
 MAX_LISTED = 20
 
 Log = Callable[[str], None]
@@ -623,7 +625,8 @@ def audit(task_dir: Path, *, data_dir: Path | None = None, reports: list[str] | 
         chosen = [r for r in available if r in set(reports)]
     else:
         chosen = list(available)
-    if not (task_dir / "task.ipynb").is_file():
+    stage_nb = next((n for n in STAGE_NOTEBOOKS if (task_dir / n).is_file()), "task.ipynb")
+    if not (task_dir / stage_nb).is_file():
         raise AuditFailed(f"{task_dir / 'task.ipynb'} not found: the task notebook is what publishes tables/")
 
     base = Path(tempfile.mkdtemp(prefix=f"audit-{task_id}-", dir=workdir))
@@ -632,11 +635,11 @@ def audit(task_dir: Path, *, data_dir: Path | None = None, reports: list[str] | 
         shutil.copytree(task_dir, copy, ignore=shutil.ignore_patterns(*DERIVED_DIRS, "*.pdf", ".*"))
         # The rerun reads the inputs (given or recorded) and recomputes every earlier task of the
         # schedule from them: no cache of the published run (history_dir) is trusted or touched.
-        _set_parameters(copy / "task.ipynb", {"data_dir": json.dumps(str(data_dir)), "history_dir": "None"})
+        _set_parameters(copy / stage_nb, {"data_dir": json.dumps(str(data_dir)), "history_dir": "None"})
 
         # 3. the task notebook first: it re-publishes tables/ in the copy
-        log("[task] rerunning task.ipynb in a fresh kernel (validate, resolve, compute) ...")
-        diffs = run_nbval([copy / "task.ipynb"], copy, processes=1, log=log, label="task")
+        log(f"[task] rerunning {stage_nb} in a fresh kernel (validate, resolve, compute) ...")
+        diffs = run_nbval([copy / stage_nb], copy, processes=1, log=log, label="task")
         tables = compare_republished(task_dir, copy)
         log("[tables] re-published tables/, validation/, task.json: "
             + ("byte-identical" if not tables else f"{len(tables)} DIFFER"))

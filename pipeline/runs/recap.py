@@ -150,7 +150,11 @@ def missing_sources(data_dir: Path, tasks: pd.DataFrame) -> list[str]:
     """'task_id (path)' of the tasks whose response file is not in the data directory."""
     missing = []
     for row in tasks.itertuples(index=False):
-        source = load.response_source(Path(data_dir), pd.Series(row._asdict()))
+        try:
+            source = load.response_source(Path(data_dir), pd.Series(row._asdict()))
+        except InputError:  # neither <task_id>.csv nor .xlsx
+            missing.append(f"{row.task_id} (responses/{row.task_id}.csv or .xlsx)")
+            continue
         if not isinstance(source, str) and not Path(source).is_file():
             missing.append(f"{row.task_id} ({_relative(source, data_dir)})")
     return missing
@@ -276,10 +280,9 @@ def compute_recap(data_dir: Path, period: Period, *, history_dir: Path | None = 
         "thresholds": thresholds(),
         "inputs": inputs,
         "data_dir_name": data_dir.resolve().name,
-        "history": {"tasks": len(chosen) + (len(prev_tasks) if prev_province is not None else 0),
-                    "cached": store.hits, "computed": store.misses},
         "pipeline": {"version": __version__, **manifest.git_commit()},
     }
+    log(f"history: {store.hits} task(s) read from the store, {store.misses} resolved")
     return tabs, info
 
 
@@ -396,7 +399,7 @@ def _render_all(period: Period, data_dir: Path, out_root: Path, staging: Path, f
         t = time.perf_counter()
         params, info = _run_recap_notebook(data_dir, period, staging, strict, out_root / config.HISTORY_DIRNAME)
         log(f"[recap] done in {time.perf_counter() - t:.1f} s; {len(info['tasks'])} tasks, "
-            f"{len(info['provinces'])} provinces; history: {info['history']}")
+            f"{len(info['provinces'])} provinces")
         province = pd.read_csv(config.tables_dir(staging) / "recap_province.csv").rename(columns={"tpp": "eligible"})
         jobs = order_jobs(plan_jobs(staging, info), province)
         result = BatchResult(period.name, final)
