@@ -226,3 +226,13 @@ def test_a_province_view_names_only_its_own_tpp(quarter):
             assert str(name)[:40] in shown
         assert not any(f" {n} " in f" {shown} " for n in others["nama"] if len(str(n)) > 12)
     assert "Papua Pegunungan" in repr(recap_view.province_ranking(rt)[1])
+
+
+def test_a_recap_after_the_task_runs_resolves_nothing_again(small_sample, tmp_path):
+    from pipeline.runs.stage import run_task
+
+    history = tmp_path / ".history"
+    run_task(small_sample, "2025-10-28-hari-sumpah-pemuda", out_root=tmp_path, history_dir=history, log=lambda *a: None)
+    logs = []
+    run_recap_tables(small_sample, "2025-10-01", "2025-10-31", tmp_path / "recap", history_dir=history, log=logs.append)
+    assert logs == ["history: 3 task(s) read from the store, 0 resolved"]  # October's 2 tasks and September's
