@@ -22,8 +22,7 @@ from pipeline.rules import contract
 CATEGORY_LABEL = {"baik": "Baik", "cukup": "Cukup", "perlu_pembinaan": "Perlu pembinaan"}
 GROUP_LABELS = ("TPP", "Tugas wajib", "Dikerjakan", "Partisipasi", "Tepat waktu", "Median waktu respons")
 GROUP_WIDTHS = (8.0, 11.0, 11.0, 12.0, 12.0, 16.0)
-PERSON_LABELS = ("Tugas wajib", "Dikerjakan", "Tepat waktu", "Partisipasi", "Median waktu respons",
-                 "Deret tanpa kiriman")
+PERSON_LABELS = ("Dikerjakan / wajib", "Partisipasi", "Deret tanpa kiriman")
 
 
 @dataclass
@@ -173,7 +172,7 @@ def trend_table(trend: pd.DataFrame, provinsi: str | None) -> Table:
                         "Tugas": trend["judul"].map(clip)})
     if provinsi is not None:
         out[provinsi] = trend["provinsi"].map(fmt.persen)
-    out["Nasional"] = trend["nasional"].map(lambda v: fmt.persen(v) if pd.notna(v) else "– (tugas provinsi)")
+    out["Nasional"] = trend["nasional"].map(fmt.persen)  # a provincial task has no national figure: "–"
     widths = (20.0, 44.0, 16.0, 20.0) if provinsi is not None else (22.0, 58.0, 20.0)
     return Table(out, numeric=tuple(c for c in out.columns if c not in ("Tugas", "Tanggal")), widths=widths)
 
@@ -201,16 +200,15 @@ def categories_by_province(rt: RecapTables) -> Table:
 
 
 def _person_frame(rows: pd.DataFrame) -> Table:
+    """Named TPP with their figures, seven columns so that a phone can read it (the workbook has all)."""
     out = pd.DataFrame({"Kabupaten/Kota": rows["kabupaten"].map(clip), "No. absen": rows["nomor_absen"].map(fmt.angka),
                         "Nama": rows["nama"].map(clip), "Jabatan": rows["jabatan"].map(clip)})
-    out["Tugas wajib"] = rows["eligible_tasks"].map(fmt.angka).to_numpy()
-    out["Dikerjakan"] = rows["responded_tasks"].map(fmt.angka).to_numpy()
-    out["Tepat waktu"] = rows["on_time_tasks"].map(fmt.angka).to_numpy()
+    out["Dikerjakan / wajib"] = [f"{fmt.angka(r)} / {fmt.angka(e)}"
+                                 for r, e in zip(rows["responded_tasks"], rows["eligible_tasks"])]
     out["Partisipasi"] = rows["participation_rate"].map(fmt.persen).to_numpy()
-    out["Median waktu respons"] = rows["median_response_minutes"].map(fmt.menit).to_numpy()
     out["Deret tanpa kiriman"] = rows["longest_streak"].map(fmt.angka).to_numpy()
     return Table(out, numeric=("No. absen", *PERSON_LABELS), css="kecil",
-                 widths=(15.0, 7.0, 17.0, 8.0, 7.0, 10.0, 7.0, 10.0, 10.0, 9.0))
+                 widths=(20.0, 10.0, 24.0, 9.0, 13.0, 12.0, 12.0))
 
 
 def pembinaan_table(rt: RecapTables, provinsi: str) -> Table | Text:
@@ -237,14 +235,14 @@ def streak_table(rt: RecapTables, provinsi: str, n: int = 15) -> Table | Text:
 def province_ranking(rt: RecapTables) -> tuple[pd.DataFrame, Table]:
     s = rt["recap_province_summary"][["provinsi", "rank", "change", "previous_participation_rate"]]
     p = rt["recap_province"].merge(s, on="provinsi").sort_values(["rank", "provinsi"], kind="stable")
-    t = _group_frame(p, {"rank": "Peringkat", "provinsi": "Provinsi"}, (8.0, 17.0))
-    t.df["Peringkat"] = p["rank"].map(fmt.angka).to_numpy()
-    t.df["Periode sebelumnya"] = p["previous_participation_rate"].map(fmt.persen).to_numpy()
-    t.df["Perubahan"] = p["change"].map(fmt.poin).to_numpy()
-    t.numeric |= {"Peringkat", "Periode sebelumnya", "Perubahan"}
-    t.widths = (10.0, 16.0, 5.0, 8.0, 10.0, 10.0, 9.0, 11.0, 10.0, 11.0)
-    t.css = "kecil"
-    return p, t
+    out = pd.DataFrame({"Peringkat": p["rank"].map(fmt.angka), "Provinsi": p["provinsi"].map(clip),
+                        "TPP": p["tpp"].map(fmt.angka), "Partisipasi": p["participation_rate"].map(fmt.persen),
+                        "Tepat waktu": p["on_time_rate"].map(fmt.persen),
+                        "Median waktu respons": p["median_response_minutes"].map(fmt.menit),
+                        "Periode sebelumnya": p["previous_participation_rate"].map(fmt.persen),
+                        "Perubahan": p["change"].map(fmt.poin)})
+    numeric = tuple(c for c in out.columns if c != "Provinsi")
+    return p, Table(out, numeric=numeric, css="kecil", widths=(10.0, 20.0, 7.0, 11.0, 11.0, 15.0, 12.0, 14.0))
 
 
 def method_note(rt: RecapTables) -> Table:
