@@ -39,6 +39,13 @@ report: $(STAMP) ## Render all reports of a task: [TASK=id] [DATA=dir] [OUT=dir]
 stage: $(STAMP) ## Only validate, resolve and compute a task, published whole into OUT/<task>/ (tables/): [TASK=id] [DATA=dir] [OUT=dir] [ARGS=--strict]
 	$(PIPELINE) stage --data "$(DATA)" --out "$(OUT)" $(if $(TASK),--task "$(TASK)") $(ARGS) $(EXPLAIN)
 
+.PHONY: recap
+FROM   ?=
+TO     ?=
+PERIOD ?=
+recap: $(STAMP) ## Recap of a period, every TPP/kabupaten/province: PERIOD=2025-11 | PERIOD=2025-Q4 | FROM=YYYY-MM-DD TO=YYYY-MM-DD [DATA=dir] [OUT=dir]
+	$(VPY) -m pipeline recap --data "$(DATA)" --out "$(OUT)" $(if $(PERIOD),--period "$(PERIOD)") $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(ARGS)
+
 .PHONY: audit bundle verify
 # DATA is passed to audit only when given (make audit DATA=...): by default the data directory
 # recorded in the task's manifest.json is checked.

@@ -16,6 +16,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "reports" / "templates"
 TASK_NOTEBOOK = NOTEBOOKS_DIR / "task.ipynb"
 PROVINCE_NOTEBOOK = NOTEBOOKS_DIR / "province.ipynb"
 NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national.ipynb"
+RECAP_NOTEBOOK = NOTEBOOKS_DIR / "recap.ipynb"
+RECAP_PROVINCE_NOTEBOOK = NOTEBOOKS_DIR / "recap_province.ipynb"
+RECAP_NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "recap_national.ipynb"
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 KERNEL_NAME = os.environ.get("ABSENSI_KERNEL", "python3")
@@ -39,6 +42,10 @@ KABUPATEN_RANK_MIN_ELIGIBLE = 10
 KABUPATEN_TOP_N = 10
 # A province report names at most this many kabupaten below the national rate in its summary.
 HIGHLIGHT_KABUPATEN = 5
+# Period recap categories (pipeline/figures/recap.py): `baik` at this participation rate or more,
+# `cukup` at RECAP_CUKUP or more, else `perlu_pembinaan`.
+RECAP_BAIK = float(os.environ.get("ABSENSI_RECAP_BAIK", "0.8"))
+RECAP_CUKUP = float(os.environ.get("ABSENSI_RECAP_CUKUP", "0.5"))
 # Limits on input files (bytes) to keep memory bounded.
 MAX_INPUT_BYTES = int(os.environ.get("ABSENSI_MAX_INPUT_BYTES", str(150 * 1024 * 1024)))
 # XLSX (zip) guards, checked on the declared sizes before unpacking: total unpacked bytes, and

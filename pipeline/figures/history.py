@@ -149,6 +149,10 @@ class HistoryStore:
         (what the reused_link check reads)."""
         return pq.read_table(self._dir(key) / "links.parquet", columns=["link_hash", "nomor_absen"]).to_pandas()
 
+    def counted(self, key: str) -> pd.DataFrame:
+        """The counted rows of a stored entry (nomor_absen, on_time, response_minutes; what a recap reads)."""
+        return pq.read_table(self._dir(key) / "counted.parquet", columns=list(COUNTED_COLUMNS)).to_pandas()
+
     def put(self, key: str, entry: Entry) -> None:
         if self.root is None:
             return

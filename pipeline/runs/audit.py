@@ -140,6 +140,15 @@ def _check_inputs_unchanged(manifest: dict, data_dir: Path | None, log: Log) -> 
     return data_dir
 
 
+# The notebook that publishes tables/: a task folder's, or a period recap folder's (pipeline/runs/recap.py).
+STAGE_NOTEBOOKS = ("task.ipynb", "recap.ipynb")
+
+
+def stage_notebook(task_dir: Path) -> str:
+    """The folder's notebook that publishes tables/ (task.ipynb, or recap.ipynb for a recap folder)."""
+    return next((n for n in STAGE_NOTEBOOKS if (Path(task_dir) / n).is_file()), STAGE_NOTEBOOKS[0])
+
+
 def _chosen_reports(task_dir: Path, reports: list[str] | None) -> list[str]:
     """The report folders to rerun: all, or those named ("task" alone: only the task notebook)."""
     available = report_notebooks(task_dir)
@@ -150,7 +159,7 @@ def _chosen_reports(task_dir: Path, reports: list[str] | None) -> list[str]:
         chosen = [r for r in available if r in set(reports)]
     else:
         chosen = list(available)
-    if not (task_dir / "task.ipynb").is_file():
+    if not (task_dir / stage_notebook(task_dir)).is_file():
         raise AuditFailed(f"{task_dir / 'task.ipynb'} not found: the task notebook is what publishes tables/")
     return chosen
 
@@ -166,11 +175,12 @@ def _rerun(task_dir: Path, task_id: str, data_dir: Path, chosen: list[str], *, p
         shutil.copytree(task_dir, copy, ignore=shutil.ignore_patterns(*DERIVED_DIRS, "*.pdf", ".*"))
         # The rerun reads the inputs (given or recorded) and recomputes every earlier task of the
         # schedule from them: no cache of the published run (history_dir) is trusted or touched.
-        _set_parameters(copy / "task.ipynb", {"data_dir": json.dumps(str(data_dir)), "history_dir": "None"})
+        stage_nb = stage_notebook(task_dir)
+        _set_parameters(copy / stage_nb, {"data_dir": json.dumps(str(data_dir)), "history_dir": "None"})
 
         # 3. the task notebook first: it re-publishes tables/ in the copy
-        log("[task] rerunning task.ipynb in a fresh kernel (validate, resolve, compute) ...")
-        diffs = run_nbval([copy / "task.ipynb"], copy, processes=1, log=log, label="task")
+        log(f"[task] rerunning {stage_nb} in a fresh kernel (validate, resolve, compute) ...")
+        diffs = run_nbval([copy / stage_nb], copy, processes=1, log=log, label="task")
         tables = compare_republished(task_dir, copy)
         log("[tables] re-published tables/, validation/, task.json: "
             + ("byte-identical" if not tables else f"{len(tables)} DIFFER"))

@@ -14,7 +14,7 @@ from pipeline.publish import atomic_write_bytes, sha256_file
 from pipeline.runs.verify import load_manifest, manifest_files
 
 # What a report folder contributes to its bundle, in this order; the PDF and HTML are required.
-BUNDLE_FILES = ("report.pdf", "report.html", "report.ipynb", "belum-respon.xlsx")
+BUNDLE_FILES = ("report.pdf", "report.html", "report.ipynb", "belum-respon.xlsx", "rekap-tpp.xlsx")
 REQUIRED = ("report.pdf", "report.html")
 # Fixed entry timestamp (the zip epoch) and permissions: the same files give the same zip bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)

@@ -57,6 +57,16 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=config.REPORTS_DIR,
                    help="output folder holding <task_id>/ (default: reports/)")
 
+    rc = sub.add_parser("recap", help="the recap of a period (a month, a quarter or FROM..TO): tables and reports")
+    rc.add_argument("--period", default=None, help="a month (2025-11) or a quarter (2025-Q4)")
+    rc.add_argument("--from", dest="date_from", default=None, help="first day, YYYY-MM-DD (with --to)")
+    rc.add_argument("--to", dest="date_to", default=None, help="last day, YYYY-MM-DD (included)")
+    rc.add_argument("--data", type=Path, default=config.SAMPLE_DATA_DIR, help="data directory (default: the sample)")
+    rc.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder (default: reports/)")
+    rc.add_argument("--strict", action="store_true", help="fail when any roster row is quarantined")
+    rc.add_argument("--workers", type=int, default=config.WORKERS, help="reports rendered in parallel")
+    rc.add_argument("--force", action="store_true", help="render again even when nothing changed")
+
     v = sub.add_parser("verify",
                        help="check every file of a task folder, unpacked bundle or bundle zip against its manifest")
     v.add_argument("target", type=Path, nargs="?", default=None, help="folder or .zip (default: --out[/--task])")
@@ -133,6 +143,13 @@ def _run(args: argparse.Namespace) -> None:
         from pipeline.runs.bundle import make_bundles
 
         make_bundles(resolve_task_dir(args.out, args.task))
+    elif args.command == "recap":
+        from pipeline.runs.batch import main_summary
+        from pipeline.runs.recap import parse_period, run_recap
+
+        period = parse_period(args.period, args.date_from, args.date_to)
+        result = run_recap(period, args.data, args.out, strict=args.strict, workers=args.workers, force=args.force)
+        print(main_summary(result))
     elif args.command == "verify":
         from pipeline.runs.verify import verify
 

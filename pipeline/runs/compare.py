@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.runs.sanitize import sanitize, sanitize_rules
 
 # Files the task notebook re-publishes, compared byte for byte with the published ones.
-REPUBLISHED = ("tables", "validation", "task.json")
+REPUBLISHED = ("tables", "validation", "task.json", "recap.json")
 
 
 # --------------------------------------------------------------------------- comparing outputs
