@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.figures import compute
+from pipeline.figures import compute, tables
 from pipeline.rules.eligibility import Eligibility
 
 BAIK, CUKUP, PEMBINAAN = "baik", "cukup", "perlu_pembinaan"
@@ -197,15 +197,16 @@ def trend(tasks: pd.DataFrame,
           per_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each task's participation per province and nationally: the task reports' own rows
     (`compute.trend_tables`); the national rows of national tasks only."""
-    province, national = compute.trend_tables(tasks.reset_index(drop=True), per_task)
-    national = national[national["cakupan"].astype(str).str.strip().str.lower() == "nasional"]
+    province, national = compute.trend_tables(tasks.reset_index(drop=True), per_task)  # national tasks only
     return province, national.reset_index(drop=True)
 
 
 def province_summary(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
     """Rank among provinces by participation (1 = best, ties share the better rank) and the change
     against the previous period's participation (empty when the province had no task then)."""
-    out = compute.add_ranks(current)[["provinsi", "rank", "participation_rate"]].copy()
+    out = current[["provinsi"]].copy()
+    out["rank"] = tables.province_rank(current["participation_rate"])
+    out["participation_rate"] = current["participation_rate"]
     prev = (previous.set_index("provinsi")["participation_rate"] if previous is not None and len(previous)
             else pd.Series(dtype="float64"))
     out["previous_participation_rate"] = out["provinsi"].map(prev).astype("float64")

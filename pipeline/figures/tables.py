@@ -199,11 +199,17 @@ def platform_shares(platforms: pd.DataFrame) -> pd.DataFrame:
 
 # --- Provinces and kabupaten ----------------------------------------------------------------------------
 
+def province_rank(participation_rate: pd.Series) -> pd.Series:
+    """Rank of provinces by participation: 1 = best, ties share the better rank, none without a rate.
+    The one definition for task reports and period recaps (figures/recap.py)."""
+    return participation_rate.rank(ascending=False, method="min").astype("Int64")
+
+
 def province_summary(current: pd.DataFrame, trend: pd.DataFrame, task_id: str) -> pd.DataFrame:
     """`rank` among provinces by participation (1 = best, ties share the better rank) and `change`:
     participation minus that of the previous task (in the schedule) that covered the province."""
     out = current[["provinsi"]].copy()
-    out["rank"] = current["participation_rate"].rank(ascending=False, method="min").astype("Int64")
+    out["rank"] = province_rank(current["participation_rate"])
     out["participation_rate"] = current["participation_rate"]
     earlier = trend[trend["task_id"] != task_id]
     prev = earlier.sort_values("task_order").groupby("provinsi").tail(1).set_index("provinsi")
