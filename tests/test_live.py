@@ -110,7 +110,7 @@ def test_pages_name_only_their_scope_and_no_contacts(tiny):
     everything = b"".join(files.values()) + (out / "live" / "status.json").read_bytes()
     for r in ROSTER:
         assert r[6].encode() not in everything and (not r[5] or r[5].encode() not in everything)
-    for nomor, nama, _, prov, kab, *_ in ROSTER:
+    for *_, prov, kab, _email, _wa in ROSTER:
         page = page_of(out, ("kabupaten", prov, kab)).read_text(encoding="utf-8")
         others = [o for o in ROSTER if o[4] != kab]
         assert all(f'data-nomor-absen="{o[0]}"' not in page for o in others)
@@ -131,7 +131,8 @@ def test_tokens_are_random_stable_across_tasks_and_listed(tiny, tmp_path):
     toks = tokens.load_tokens(out)
     assert len(toks) == 1 + 2 + 3 and all(len(t) == 40 for t in toks.values())  # 160 bits
     assert len(set(toks.values())) == len(toks)
-    rows = list(csv.DictReader(open(out / tokens.LINKS_FILE, encoding="utf-8")))
+    with open(out / tokens.LINKS_FILE, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     assert [(r["scope"], r["provinsi"], r["kabupaten"]) for r in rows][:2] == [("nasional", "", ""),
                                                                               ("provinsi", "Bali", "")]
     assert {r["path"] for r in rows} == {tokens.page_path(t) for t in toks.values()}
@@ -348,3 +349,23 @@ def test_statuses_agree_with_the_task_stage(small_sample, tmp_path):
     assert {n for n, s in seen.items() if s == "sudah"} == counted & set(seen)
     assert {n for n, s in seen.items() if s != "sudah"} == set(nr["nomor_absen"])
     assert {n for n, s in seen.items() if s == "ditolak"} == (rejected - counted) & set(seen)
+
+
+def test_command_line_watch_once_and_rotate(tmp_path):
+    from tests.conftest import run_cli
+
+    data = write_data(tmp_path / "data")
+    tasks = (data / "tasks.csv").read_text().replace("2025-11-10 08:00,2025-11-11 23:59",
+                                                     "2025-11-10 08:00,2099-01-01 23:59")  # still open
+    (data / "tasks.csv").write_text(tasks)
+    out = tmp_path / "out"
+    proc = run_cli("watch", "--task", TASK, "--data", str(data), "--out", str(out), "--once")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"\+5 new rows \(5 in all\), 6 pages rewritten, [\d.]+ s", proc.stdout), proc.stdout
+    before = tokens.load_tokens(out)
+    proc = run_cli("live-rotate", "--out", str(out), "--provinsi", "Papua", "--kabupaten", "Kabupaten Jayapura")
+    assert proc.returncode == 0 and "1 pages have new paths" in proc.stdout, proc.stderr
+    after = tokens.load_tokens(out)
+    assert [k for k in before if before[k] != after[k]] == [("kabupaten", "Papua", "Kabupaten Jayapura")]
+    proc = run_cli("live-rotate", "--out", str(out), "--provinsi", "Atlantis")
+    assert proc.returncode == 1 and "no provinsi page Atlantis" in proc.stderr

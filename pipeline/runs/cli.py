@@ -90,7 +90,9 @@ def _live_parsers(sub) -> None:
 def _live_command(args) -> None:
     if args.command == "watch":
         from pipeline.live.watch import watch
+        from pipeline.runs.batch import ensure_sample
 
+        ensure_sample(args.data)
         if args.every < 1 or args.grace < 0:
             raise PipelineError("--every must be at least 1 second and --grace not negative")
         watch(args.data, args.task, args.out, every=args.every, grace=args.grace, once=args.once)
