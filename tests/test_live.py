@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.live import tokens
+from pipeline.live import state, tokens
 from pipeline.live.serve import make_server
 from pipeline.live.watch import Watcher, watch
 
@@ -369,3 +369,24 @@ def test_command_line_watch_once_and_rotate(tmp_path):
     assert [k for k in before if before[k] != after[k]] == [("kabupaten", "Papua", "Kabupaten Jayapura")]
     proc = run_cli("live-rotate", "--out", str(out), "--provinsi", "Atlantis")
     assert proc.returncode == 1 and "no provinsi page Atlantis" in proc.stderr
+
+
+def test_an_unexpected_error_keeps_the_pages_and_the_watch_going(tiny, monkeypatch):
+    data, out, w = tiny
+    w.refresh()
+    before = live_files(out)
+    with open(data / "responses" / f"{TASK}.csv", "a", encoding="utf-8") as fh:
+        fh.write("11/11/2025 10.00.30,Papua,106,Fajar Nugroho,https://fb.watch/abc\n")
+    real_build = state.build
+
+    def broken_build(*args):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(state, "build", broken_build)
+    r = w.refresh()
+    assert r.failure == "kesalahan saat memproses data (lihat catatan pemantau)" and live_files(out) == before
+    assert json.loads((out / "live" / "status.json").read_text())["failure"]["reason"] == r.failure
+    monkeypatch.setattr(state, "build", real_build)
+    r = w.refresh()  # the same bytes are tried again
+    assert r.failure is None and r.new_rows == 1
+    assert statuses(page_of(out, ("kabupaten", "Papua", "Kabupaten Jayapura")))[106] == "sudah"

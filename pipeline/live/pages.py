@@ -30,7 +30,9 @@ _DATA_PER = "\ue000data-per\ue000"
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                           undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-_ENV.filters.update(angka=fmt.angka, persen=fmt.persen, menit=fmt.menit)
+# The same few thousand numbers recur on every refresh: each is formatted by Babel once.
+_ENV.filters.update({name: functools.lru_cache(maxsize=65_536)(getattr(fmt, name))
+                     for name in ("angka", "persen", "menit")})
 
 
 def zone_label(tz: str) -> str:

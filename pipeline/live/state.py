@@ -75,8 +75,9 @@ def tpp_statuses(frame: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFrame:
 class PageModel:
     """One live page: its scope key, reader time zone, headline figures and rows (raw values).
 
-    `fingerprint` (kabupaten pages) changes whenever anything the page shows changes, so that
-    an unchanged page is not even rendered again."""
+    `fingerprint` (province and kabupaten pages) changes whenever a figure or row the page shows
+    changes, so that an unchanged page is not even rendered again (the watcher forgets them when
+    the links to the final reports appear)."""
 
     scope: str  # "nasional" | "provinsi" | "kabupaten"
     provinsi: str
@@ -144,7 +145,7 @@ def build(roster: pd.DataFrame, task: pd.Series, checked: pd.DataFrame) -> LiveD
         prov = prow["provinsi"]
         tz = reader_timezone(prov, task)
         kabs = kab_by_prov.get(prov, kabupaten.iloc[:0])
-        pages.append(PageModel("provinsi", prov, "", tz, prow, kabs))
+        pages.append(PageModel("provinsi", prov, "", tz, prow, kabs, fingerprint=repr((prow, records(kabs)))))
         for krow in records(kabs):
             pos = positions.get((prov, krow["kabupaten"]), np.array([], dtype=np.int64))
             fingerprint = f"{int(row_hash[pos].sum(dtype=np.uint64))}-{len(pos)}-{sorted(krow.items())}"

@@ -17,6 +17,7 @@ import hashlib
 import re
 import shutil
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,7 @@ class Watcher:
         self.work = self.out / tokens.STATE_DIR / self.task_id
         self.digest: str | None = None  # of the last good source bytes
         self.failed_digest: str | None = None
+        self.failed_reason = ""
         self.data: state.LiveData | None = None
         self.failure: dict | None = None
         self.final_reports: dict[str, str] | None = None
@@ -138,15 +140,15 @@ class Watcher:
                 self.log(f"  {exc}")
                 raise SourceFailure(_fetch_reason(exc)) from exc
             if digest == self.failed_digest:  # the same broken bytes as last time
-                raise SourceFailure(self.failure["reason"])
+                raise SourceFailure(self.failed_reason)
             if digest == self.digest:  # the last good bytes: the pages show them already
                 self.failure = None
                 result.rows = self.data.rows
             else:
                 try:
                     responses = self._read(snapshot)
-                except SourceFailure:
-                    self.failed_digest = digest
+                except SourceFailure as exc:
+                    self.failed_digest, self.failed_reason = digest, str(exc)
                     raise
                 checked = resolve_responses(responses, self.roster, self.task)
                 data = state.build(self.roster, self.task, checked)
@@ -156,8 +158,15 @@ class Watcher:
                 result.rewritten = self.write_pages()
         except SourceFailure as exc:
             result.failure = str(exc)
-            self.failure = {"at": result.at, "reason": str(exc)}
-        self.write_status(result.at)
+        except Exception as exc:  # noqa: BLE001 - a bug or a full disk must not stop the watch: say it, go on
+            self.log("".join(traceback.format_exception(exc)).rstrip())
+            result.failure = "kesalahan saat memproses data (lihat catatan pemantau)"
+        if result.failure:
+            self.failure = {"at": result.at, "reason": result.failure}
+        try:
+            self.write_status(result.at)
+        except OSError as exc:
+            self.log(f"  cannot write the status file: {exc}")
         result.seconds, result.cpu = time.perf_counter() - t0, time.process_time() - c0
         self.log(result.line(self.task_id))
         return result
@@ -214,6 +223,7 @@ class Watcher:
     def finish(self, final_reports: dict[str, str]) -> int:
         """Link the national and province pages to the final reports; a kabupaten page keeps its final state."""
         self.final_reports = final_reports
+        self.fingerprints.clear()  # the national and province pages get their links
         rewritten = self.write_pages() if self.data is not None else 0
         self.write_status(self.clock())
         return rewritten
