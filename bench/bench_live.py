@@ -53,6 +53,7 @@ def prepare(data: Path, work: Path, held: int) -> tuple[Path, list[str]]:
     """A copy of `data` with the task's last `held` rows kept back and its window open; the held rows."""
     copy = work / "data"
     shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(work / "out", ignore_errors=True)  # every page written by the first refresh
     shutil.copytree(data, copy)
     tasks = (copy / "tasks.csv").read_text(encoding="utf-8").splitlines(True)
     for i, line in enumerate(tasks):

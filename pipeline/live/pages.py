@@ -40,14 +40,18 @@ def zone_label(tz: str) -> str:
     return {"Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(tz, "WIB")
 
 
-@functools.lru_cache(maxsize=8192)
-def _minute(ts: pd.Timestamp, tz: str) -> str:
-    return fmt.tanggal_jam(ts, tz)
+_MINUTES: dict[tuple[int, str], str] = {}
 
 
-def when(ts, tz: str) -> str:
+def when(ts: pd.Timestamp, tz: str) -> str:
     """fmt.tanggal_jam of a response time (shown to the minute; one Babel call per minute and zone)."""
-    return _minute(pd.Timestamp(ts).floor("min"), tz)
+    key = (ts.value // 60_000_000_000, tz)
+    text = _MINUTES.get(key)
+    if text is None:
+        if len(_MINUTES) > 100_000:
+            _MINUTES.clear()
+        text = _MINUTES[key] = fmt.tanggal_jam(ts.floor("min"), tz)
+    return text
 
 
 def _href_of_link(link: object) -> str | None:

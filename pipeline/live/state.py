@@ -84,7 +84,7 @@ class PageModel:
     kabupaten: str
     timezone: str
     summary: dict
-    table: pd.DataFrame  # the rows shown (for a kabupaten page: every TPP, sliced by `positions`)
+    table: pd.DataFrame | Columns  # the rows shown (kabupaten page: every TPP as Columns, sliced by `positions`)
     positions: np.ndarray | None = None
     fingerprint: str | None = None
 
@@ -94,7 +94,9 @@ class PageModel:
 
     @property
     def rows(self) -> list[dict]:
-        return records(self.table if self.positions is None else self.table.iloc[self.positions])
+        if self.positions is None:
+            return records(self.table)
+        return self.table.rows(self.positions)
 
 
 @dataclass
@@ -106,6 +108,22 @@ class LiveData:
     data_per: pd.Timestamp | None  # the latest response time in the source
     rows: int  # response rows read
     statuses: pd.DataFrame  # tpp_statuses of every eligible TPP
+
+
+class Columns:
+    """A frame's columns as object arrays (missing values None), made once when a page first needs
+    them: a kabupaten page's rows are a few positions of the TPP table, cheap to pick from arrays."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._arrays: dict[str, np.ndarray] | None = None
+
+    def rows(self, positions: np.ndarray) -> list[dict]:
+        if self._arrays is None:
+            self._arrays = {c: self.frame[c].astype(object).where(self.frame[c].notna(), None).to_numpy()
+                            for c in self.frame.columns}
+        picked = [a[positions] for a in self._arrays.values()]
+        return [dict(zip(self._arrays, values)) for values in zip(*picked)]
 
 
 def _value(v):
@@ -141,6 +159,7 @@ def build(roster: pd.DataFrame, task: pd.Series, checked: pd.DataFrame) -> LiveD
     national = tabs["participation_national"].iloc[0].to_dict()
     pages = [PageModel("nasional", "", "", reader_timezone(None, task), national, province)]
     kab_by_prov = {p: g for p, g in kabupaten.groupby("provinsi", sort=False)}
+    tpp = Columns(statuses)
     for prow in records(province):
         prov = prow["provinsi"]
         tz = reader_timezone(prov, task)
@@ -149,7 +168,7 @@ def build(roster: pd.DataFrame, task: pd.Series, checked: pd.DataFrame) -> LiveD
         for krow in records(kabs):
             pos = positions.get((prov, krow["kabupaten"]), np.array([], dtype=np.int64))
             fingerprint = f"{int(row_hash[pos].sum(dtype=np.uint64))}-{len(pos)}-{sorted(krow.items())}"
-            pages.append(PageModel("kabupaten", prov, krow["kabupaten"], tz, krow, statuses, pos, fingerprint))
+            pages.append(PageModel("kabupaten", prov, krow["kabupaten"], tz, krow, tpp, pos, fingerprint))
     stamps = checked["timestamp"].dropna()
     data_per = stamps.max() if len(stamps) else None
     return LiveData(task, pages, data_per, int(len(checked)), statuses)
