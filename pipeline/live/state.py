@@ -2,13 +2,12 @@
 
 Nothing here defines a figure twice: eligibility is `compute.eligible_roster`, participation,
 on-time and response time are `compute.participation_frame` / `compute.participation_tables`,
-ranks are `compute.add_ranks`, outcomes come from `rules.resolve.resolve_responses` (the task
+ranks are `tables.province_summary`'s, outcomes come from `rules.resolve.resolve_responses` (the task
 stage's code). This module only adds what a live page needs on top:
 
 - a TPP's live status: ``sudah`` (a counted row), ``belum`` (no counted row and no rejected row
-  resolved to them), ``ditolak`` (no counted row, but a rejected row that resolved to them; the
-  contract's "submitted but rejected", with the outcome of their latest such row by timestamp,
-  then row);
+  resolved to them), ``ditolak`` (no counted row, but a rejected row that resolved to them: the
+  contract's "submitted but rejected", `tables.submitted_outcomes`, the reports' definition);
 - the reader's time zone by province (WIB/WITA/WIT).
 """
 
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.figures import compute
+from pipeline.figures import compute, tables
 from pipeline.rules.eligibility import task_timezone
 
 SUDAH, BELUM, DITOLAK = "sudah", "belum", "ditolak"
@@ -41,23 +40,13 @@ def reader_timezone(provinsi: str | None, task) -> str:
     return task_timezone(task)
 
 
-def latest_rejection(checked: pd.DataFrame) -> pd.DataFrame:
-    """Per TPP (index nomor_absen): the outcome and timestamp of their latest rejected row that
-    resolved to them (by timestamp, then source row)."""
-    rows = checked[checked["nomor_absen"].notna() & ~checked["outcome"].isin(compute.COUNTED)]
-    rows = rows.sort_values(["timestamp", "source_row"], kind="stable", na_position="first")
-    last = rows.drop_duplicates("nomor_absen", keep="last")
-    return pd.DataFrame({"outcome": last["outcome"].astype(str).to_numpy(), "timestamp": last["timestamp"].to_numpy()},
-                        index=pd.Index(last["nomor_absen"].astype("int64").to_numpy(), name="nomor_absen"))
-
-
 def tpp_statuses(frame: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFrame:
     """One row per eligible TPP of `frame` (compute.participation_frame) with its live status and,
     for `sudah`, the counted row's time, on_time, platform and link; for `ditolak` the outcome."""
     counted = checked[checked["outcome"].isin(compute.COUNTED)]
     counted = counted.set_index(counted["nomor_absen"].astype("int64"))
     ids = frame["nomor_absen"].astype("int64").to_numpy()
-    rejected = latest_rejection(checked)
+    rejected = tables.submitted_outcomes(checked)  # the contract's "submitted but rejected"
     out = frame[["provinsi", "kabupaten", "nomor_absen", "nama", "jabatan", "on_time"]].copy()
     out["kabupaten"] = out["kabupaten"].fillna("")
     responded = frame["responded"].to_numpy(dtype=bool)
@@ -66,7 +55,7 @@ def tpp_statuses(frame: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFrame:
     out["timestamp"] = counted["timestamp"].reindex(ids).to_numpy()
     out["platform"] = counted["platform"].astype(object).reindex(ids).to_numpy()
     out["link"] = counted["link"].astype(object).reindex(ids).to_numpy()
-    out["rejection"] = np.where(out["status"] == DITOLAK, rejected["outcome"].reindex(ids).to_numpy(), None)
+    out["rejection"] = np.where(out["status"] == DITOLAK, rejected.reindex(ids).to_numpy(), None)
     out["status_order"] = out["status"].map({s: i for i, s in enumerate(STATUS_ORDER)})
     return out.reset_index(drop=True)
 
@@ -146,7 +135,9 @@ def build(roster: pd.DataFrame, task: pd.Series, checked: pd.DataFrame) -> LiveD
     frame = compute.participation_frame(compute.eligible_roster(roster, task), compute.counted_rows(checked))
     frame["kabupaten"] = frame["kabupaten"].fillna("")
     tabs = compute.participation_tables(frame)
-    province = compute.add_ranks(tabs["participation_province"])
+    province = tabs["participation_province"].copy()
+    no_trend = pd.DataFrame(columns=["task_id", "task_order", "provinsi", "participation_rate"])
+    province["rank"] = tables.province_summary(province, no_trend, str(task["task_id"]))["rank"]  # the reports' rank
     province = province.sort_values(["rank", "provinsi"], kind="stable").reset_index(drop=True)
     kabupaten = tabs["participation_kabupaten"].sort_values(
         ["participation_rate", "on_time_rate", "median_response_minutes", "kabupaten"],

@@ -26,10 +26,11 @@ import pandas as pd
 
 from pipeline.errors import InputError, PipelineError
 from pipeline.inputs import load
+from pipeline.inputs.download import _download
 from pipeline.live import DEFAULT_EVERY, DEFAULT_GRACE, pages, state, tokens
 from pipeline.publish import atomic_write_text
-from pipeline.rules import validate
 from pipeline.rules.resolve import resolve_responses
+from pipeline.runs import stage
 
 _VERSION = re.compile(r'data-version="([0-9a-f]+)"')
 
@@ -84,7 +85,9 @@ class Watcher:
         self.task = load.get_task(tasks, task_id or str(tasks.iloc[-1]["task_id"]))
         self.task_id = str(self.task["task_id"])
         self.poll_seconds = int(min(max(every // 2, 1), 30))
-        self.roster, _ = validate.validate_roster(load.load_roster(self.data_dir))
+        # the roster exactly as the task stage prepares it (quarantine, one spelling per kabupaten)
+        self.roster, _ = stage.validate_roster(load.load_roster(self.data_dir), False,
+                                               stage.TaskResult(self.task_id, self.out), log=lambda *_: None)
         self.work = self.out / tokens.STATE_DIR / self.task_id
         self.digest: str | None = None  # of the last good source bytes
         self.failed_digest: str | None = None
@@ -102,7 +105,7 @@ class Watcher:
         source = load.response_source(self.data_dir, self.task)
         self.work.mkdir(parents=True, exist_ok=True)
         if isinstance(source, str):
-            path = load._download(source, self.work / "download.csv")
+            path = _download(source, self.work / "download.csv")
             body = path.read_bytes()
         else:
             if not Path(source).is_file():
