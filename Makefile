@@ -83,3 +83,15 @@ lock: ## Re-pin requirements.lock from requirements.in and mirror it into enviro
 	$(PYTHON) -m pip install --quiet uv
 	$(PYTHON) -m uv pip compile requirements.in --python-version 3.11 --no-header --annotation-style line -o requirements.lock
 	$(PYTHON) scripts/sync_environment.py
+
+.PHONY: watch serve live-rotate
+EVERY ?= 60
+PORT  ?= 8000
+watch: $(STAMP) ## Live pages during TASK's window, then the final reports: TASK=id [DATA=dir] [OUT=dir] [EVERY=60] [ARGS=--once]
+	$(VPY) -m pipeline watch --data "$(DATA)" --out "$(OUT)" --every "$(EVERY)" $(if $(TASK),--task "$(TASK)") $(ARGS)
+
+serve: $(STAMP) ## Serve OUT on http://127.0.0.1:PORT without folder listings (live pages, reports): [OUT=dir] [PORT=8000]
+	$(VPY) -m pipeline serve --out "$(OUT)" --port "$(PORT)"
+
+live-rotate: $(STAMP) ## New live-page links for a scope and all below it: [OUT=dir] [PROVINSI=..] [KABUPATEN=..] (none: every page)
+	$(VPY) -m pipeline live-rotate --out "$(OUT)" $(if $(PROVINSI),--provinsi "$(PROVINSI)") $(if $(KABUPATEN),--kabupaten "$(KABUPATEN)")

@@ -73,7 +73,52 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--out", type=Path, default=config.REPORTS_DIR,
                    help="folder to check when no target is given (default: reports/)")
     v.add_argument("--task", default=None, help="check --out/<task_id>")
+    _live_parsers(sub)
     return p
+
+
+def _live_parsers(sub) -> None:
+    """watch, live-rotate, serve (pipeline/live/)."""
+    from pipeline.live import DEFAULT_EVERY, DEFAULT_GRACE
+
+    w = sub.add_parser("watch", help="live pages during a task's window, then the final reports")
+    w.add_argument("--task", default=None, help="task_id (default: the latest task of the schedule)")
+    w.add_argument("--data", type=Path, default=config.SAMPLE_DATA_DIR)
+    w.add_argument("--out", type=Path, default=config.REPORTS_DIR)
+    w.add_argument("--every", type=int, default=DEFAULT_EVERY, help="seconds between two reads of the source")
+    w.add_argument("--grace", type=int, default=DEFAULT_GRACE, help="seconds after batas the watch goes on")
+    w.add_argument("--once", action="store_true", help="one refresh, then exit (final reports if the window closed)")
+    r = sub.add_parser("live-rotate", help="new tokens (paths) for live pages: a scope and everything below it")
+    r.add_argument("--out", type=Path, default=config.REPORTS_DIR)
+    r.add_argument("--provinsi", default="", help="a province (default: the national page, i.e. every page)")
+    r.add_argument("--kabupaten", default="", help="a kabupaten of --provinsi")
+    s = sub.add_parser("serve", help="serve an output folder on localhost without folder listings")
+    s.add_argument("--out", type=Path, default=config.REPORTS_DIR)
+    s.add_argument("--port", type=int, default=8000)
+
+
+def _live_command(args) -> None:
+    if args.command == "watch":
+        from pipeline.live.watch import watch
+        from pipeline.runs.batch import ensure_sample
+
+        ensure_sample(args.data)
+        if args.every < 1 or args.grace < 0:
+            raise PipelineError("--every must be at least 1 second and --grace not negative")
+        watch(args.data, args.task, args.out, every=args.every, grace=args.grace, once=args.once)
+    elif args.command == "live-rotate":
+        from pipeline.live.tokens import LINKS_FILE, rotate
+
+        scope = "kabupaten" if args.kabupaten else "provinsi" if args.provinsi else "nasional"
+        try:
+            keys = rotate(args.out, scope, args.provinsi, args.kabupaten)
+        except KeyError as exc:
+            raise PipelineError(exc.args[0]) from None
+        print(f"{len(keys)} pages have new paths; send the new links from {args.out / LINKS_FILE}")
+    elif args.command == "serve":
+        from pipeline.live.serve import serve
+
+        serve(args.out, args.port)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,3 +199,5 @@ def _run(args: argparse.Namespace) -> None:
         from pipeline.runs.verify import verify
 
         verify(args.target or (args.out / args.task if args.task else args.out))
+    elif args.command in ("watch", "live-rotate", "serve"):
+        _live_command(args)
