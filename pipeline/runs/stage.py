@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -277,8 +278,9 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     tabs["platforms"] = compute.platform_counts(checked)
     tabs["outcomes"] = compute.outcome_counts(checked)
     tabs["proof_flags"] = proof.task_flags(checked, task.get("materi"), [  # flags only add warnings
-        (tid, (lambda tid=tid: links_by_task[tid] if links_by_task[tid] is not None
-               else store.proof_links(history_keys[tid]))) for tid in schedule["task_id"] if tid != task_id])
+        proof.Earlier.of(tid, links_by_task[tid]) if links_by_task[tid] is not None else proof.Earlier(
+            tid, partial(store.link_hashes, history_keys[tid]), partial(store.link_ids, history_keys[tid]))
+        for tid in schedule["task_id"] if tid != task_id])
     tabs["responses_checked"] = checked_table(proof.with_flag_warnings(checked, tabs["proof_flags"]),
                                               outcome_detail(checked, roster, task))
     tabs["resigned_responders"] = compute.resigned_responders(tabs["responses_checked"])
