@@ -31,7 +31,7 @@ def checked(*rows: dict) -> pd.DataFrame:
 
 
 def earlier(*tasks: tuple[str, pd.DataFrame]) -> list:
-    return [(tid, (lambda frame=frame: counted_links(frame))) for tid, frame in tasks]
+    return [proof.Earlier.of(tid, counted_links(frame)) for tid, frame in tasks]
 
 
 def rows(flags: pd.DataFrame) -> list[tuple]:
@@ -117,11 +117,11 @@ def test_history_store_keeps_the_counted_links(tmp_path):
     store.put("a" * 64, Entry(pd.DataFrame({"nomor_absen": [4, 6], "on_time": [True, True],
                                             "response_minutes": [1.0, 2.0]}),
                               pd.DataFrame({"provinsi": ["Bali"], "eligible": [2]}), national, links=links))
-    back = store.proof_links("a" * 64)
-    assert back["nomor_absen"].tolist() == [6, 4]
-    assert back["link_hash"].tolist() == proof.link_hashes(["desa.id?p=2", "desa.id?p=1"]).tolist()
+    assert store.link_ids("a" * 64).tolist() == [6, 4]
+    assert store.link_hashes("a" * 64).tolist() == proof.link_hashes(["desa.id?p=2", "desa.id?p=1"]).tolist()
     now = checked({"id": 9, "link": "https://www.desa.id/?p=1"})
-    flags = task_flags(now, None, [("old", lambda: store.proof_links("a" * 64))])
+    flags = task_flags(now, None, [proof.Earlier("old", lambda: store.link_hashes("a" * 64),
+                                                 lambda: store.link_ids("a" * 64))])
     assert rows(flags) == [(1, 9, "reused_link", "old:4")]
 
 
@@ -129,16 +129,15 @@ def test_reused_lookup_stops_once_every_link_is_found():
     read = []
 
     def reader(tid, frame):
-        def go():
-            read.append(tid)
-            return counted_links(frame)
-        return go
+        links = counted_links(frame)
+        return proof.Earlier(tid, lambda: read.append(("hashes", tid)) or links["link_hash"].to_numpy(),
+                             lambda: read.append(("ids", tid)) or links["nomor_absen"].to_numpy())
 
     now = checked({"id": 1, "link": "https://desa.id/a"})
-    tasks = [(f"t{i}", reader(f"t{i}", checked({"id": 2, "link": "https://desa.id/a" if i == 1 else "https://b.id/c"})))
+    tasks = [reader(f"t{i}", checked({"id": 2, "link": "https://desa.id/a" if i == 1 else "https://b.id/c"}))
              for i in range(5)]
     assert rows(task_flags(now, None, tasks)) == [(1, 1, "reused_link", "t1:2")]
-    assert read == ["t0", "t1"]
+    assert read == [("hashes", "t0"), ("hashes", "t1"), ("ids", "t1")]  # ids only where a link was found
 
 
 def test_flags_never_change_an_outcome_or_a_figure(small_sample, tmp_path, monkeypatch):

@@ -15,12 +15,13 @@ Change any of these and the key changes, so a cached entry is always what a fres
 compute (no invalidation rules to get wrong). An edit to the roster's people or dates makes
 every earlier task resolve once more, then it is cached again; contact edits do not.
 
-Layout: ``<root>/<key[:2]>/<key>/{counted,trend,links}.parquet`` (``trend`` holds the province rows and
-the national row, told apart by ``level``; ``links`` the counted rows' normalised links for the
-proof checks, `pipeline.figures.proof.counted_links`), each entry written to a temporary folder and renamed
-into place (a killed run leaves no half entry). A new task on a 500-task history reads 500 small
-trend files and, while some streak is still running, the counted ids of older tasks
-(``bench/bench_history.py`` measures it).
+Layout: ``<root>/<key[:2]>/<key>/{counted,trend,links}.parquet`` and ``link_hash.npy`` (``trend``
+holds the province rows and the national row, told apart by ``level``; ``links`` the counted rows'
+normalised links for the proof checks, `pipeline.figures.proof.counted_links`, and
+``link_hash.npy`` their hashes alone, which a new task reads for every earlier task), each entry
+written to a temporary folder and renamed into place (a killed run leaves no half entry). A new
+task on a 500-task history reads 500 small trend files and 500 link-hash arrays and, while some
+streak is still running, the counted ids of older tasks (``bench/bench_history.py`` measures it).
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ class HistoryStore:
             return None
         d = self._dir(key)
         try:
-            if not (d / "counted.parquet").is_file() or not (d / "links.parquet").is_file():
+            if not all((d / name).is_file() for name in ("counted.parquet", "links.parquet", "link_hash.npy")):
                 return None
             table = pq.ParquetFile(d / "trend.parquet").read()
         except (OSError, ValueError, pa.ArrowException):  # absent or unreadable: compute again (and overwrite)
@@ -144,10 +145,14 @@ class HistoryStore:
         """Only the counted nomor_absen of a stored entry (what streaks read)."""
         return pq.read_table(self._dir(key) / "counted.parquet", columns=["nomor_absen"]).column(0).to_numpy()
 
-    def proof_links(self, key: str) -> pd.DataFrame:
-        """Only the link hashes and nomor_absen of a stored entry's counted links, earliest row first
-        (what the reused_link check reads)."""
-        return pq.read_table(self._dir(key) / "links.parquet", columns=["link_hash", "nomor_absen"]).to_pandas()
+    def link_hashes(self, key: str) -> np.ndarray:
+        """The link hashes of a stored entry's counted links, earliest row first (what the reused_link
+        check reads for every earlier task: a small raw array, no parquet to decode)."""
+        return np.load(self._dir(key) / "link_hash.npy", allow_pickle=False)
+
+    def link_ids(self, key: str) -> np.ndarray:
+        """The nomor_absen of a stored entry's counted links, in the order of `link_hashes`."""
+        return pq.read_table(self._dir(key) / "links.parquet", columns=["nomor_absen"]).column(0).to_numpy()
 
     def counted(self, key: str) -> pd.DataFrame:
         """The counted rows of a stored entry (nomor_absen, on_time, response_minutes; what a recap reads)."""
@@ -166,6 +171,7 @@ class HistoryStore:
                 "nomor_absen": pd.Series(dtype="int64"), "source_row": pd.Series(dtype="int64"),
                 "link_normalised": pd.Series(dtype="str"), "link_hash": pd.Series(dtype="uint64")})
             links.to_parquet(tmp / "links.parquet", index=False)
+            np.save(tmp / "link_hash.npy", links["link_hash"].to_numpy(dtype=np.uint64), allow_pickle=False)
             trend = pd.concat([entry.trend_province.assign(level=PROVINCE), entry.trend_national.assign(level=NATIONAL)],
                               ignore_index=True)
             # One schema for every entry (get_many concatenates them), also when no province had

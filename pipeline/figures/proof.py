@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from pipeline.rules.links import normalise_link
 
-__all__ = ["FLAGS", "FLAG_LABELS", "PROOF_FLAGS_COLUMNS", "counted_links", "materi_links", "task_flags",
+__all__ = ["FLAGS", "FLAG_LABELS", "PROOF_FLAGS_COLUMNS", "Earlier", "counted_links", "materi_links", "task_flags",
            "with_flag_warnings", "link_hashes"]
 
 FLAGS = ("shared_link", "reused_link", "task_material")
@@ -82,36 +83,47 @@ def _shared(links: pd.DataFrame) -> pd.Series:
     return pd.Series(other, index=many.index, dtype=object)[[bool(o) for o in other]]
 
 
-def _reused(links: pd.DataFrame, earlier: list[tuple[str, Callable[[], pd.DataFrame]]]) -> pd.Series:
+class Earlier(NamedTuple):
+    """An earlier task of the schedule as the reused_link check reads it: its counted links' hashes
+    and, only when one of them is wanted, their nomor absen (both earliest row first)."""
+
+    task_id: str
+    hashes: Callable[[], np.ndarray]
+    ids: Callable[[], np.ndarray]
+
+    @classmethod
+    def of(cls, task_id: str, links: pd.DataFrame) -> Earlier:
+        """From a `counted_links` frame in memory."""
+        return cls(task_id, lambda: links["link_hash"].to_numpy(dtype=np.uint64),
+                   lambda: links["nomor_absen"].to_numpy())
+
+
+def _reused(links: pd.DataFrame, earlier: list[Earlier]) -> pd.Series:
     """For each row whose link is on a counted row of an earlier task: ``task_id:nomor_absen`` of the
-    earliest such task and its earliest such row. `earlier` is the schedule's earlier tasks in
-    order, each with a reader of its counted links (link_hash and nomor_absen, earliest row first)."""
+    earliest such task and its earliest such row. `earlier` is the schedule's earlier tasks in order."""
     wanted = np.unique(links["link_hash"].to_numpy(dtype=np.uint64))
     found: dict[int, str] = {}
-    for task_id, read in earlier:
+    for prior in earlier:
         if not len(wanted):
             break
-        prior = read()
-        hashes = prior["link_hash"].to_numpy(dtype=np.uint64)
+        hashes = np.asarray(prior.hashes(), dtype=np.uint64)
         hit = np.isin(hashes, wanted)
         if not hit.any():
             continue
         first_hash, first_pos = np.unique(hashes[hit], return_index=True)  # earliest row of each link
-        ids = prior["nomor_absen"].to_numpy()[np.flatnonzero(hit)[first_pos]]
+        ids = np.asarray(prior.ids())[np.flatnonzero(hit)[first_pos]]
         for h, rid in zip(first_hash.tolist(), ids.tolist()):
-            found[h] = f"{task_id}:{int(rid)}"
+            found[h] = f"{prior.task_id}:{int(rid)}"
         wanted = np.setdiff1d(wanted, first_hash, assume_unique=True)
     other = [found.get(h) for h in links["link_hash"].tolist()]
     return pd.Series(other, index=links.index, dtype=object).dropna()
 
 
-def task_flags(checked: pd.DataFrame, materi: object,
-               earlier: list[tuple[str, Callable[[], pd.DataFrame]]]) -> pd.DataFrame:
+def task_flags(checked: pd.DataFrame, materi: object, earlier: list[Earlier]) -> pd.DataFrame:
     """tables/proof_flags.csv of one task: one row per (source_row, flag), by source_row then flag.
 
     `checked` is resolve_responses' output for the task, `materi` the task's ``materi`` cell and
-    `earlier` the schedule's earlier tasks, earliest first, each as (task_id, reader of its
-    `counted_links`)."""
+    `earlier` the schedule's earlier tasks, earliest first (`Earlier`)."""
     links = counted_links(checked)
     where = checked[checked["outcome"].isin(_COUNTED)].set_index(checked.loc[checked["outcome"].isin(_COUNTED),
                                                                             "source_row"].astype("int64"))

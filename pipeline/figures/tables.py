@@ -77,7 +77,7 @@ class Resolved:
     media: pd.DataFrame | None = None  # validated village media, when the data has it
     suites: list = field(default_factory=list)  # validation results (validate.*)
     # (task_id, loader of its counted links) for every earlier task of the schedule (proof checks)
-    earlier_links: list[tuple[str, Callable[[], pd.DataFrame]]] = field(default_factory=list)
+    earlier_links: list[proof.Earlier] = field(default_factory=list)
 
 
 def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:

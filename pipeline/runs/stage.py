@@ -224,11 +224,10 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
     result.seconds["responses"] = time.perf_counter() - t
     result.history = {"tasks": len(schedule), "cached": store.hits, "computed": store.misses}
     log(f"responses: {len(checked)} rows, {int(checked['outcome'].isin(compute.COUNTED).sum())} counted")
-    def links_of(tid: str) -> pd.DataFrame:
-        links = links_by_task.get(tid)
-        return links if links is not None else store.proof_links(history_keys[tid])
-
-    earlier = [(tid, partial(links_of, tid)) for tid in schedule["task_id"] if tid != task_id]
+    earlier = [  # the proof checks' view of every earlier task: in memory, or read from the store when needed
+        proof.Earlier.of(tid, links_by_task[tid]) if links_by_task[tid] is not None else proof.Earlier(
+            tid, partial(store.link_hashes, history_keys[tid]), partial(store.link_ids, history_keys[tid]))
+        for tid in schedule["task_id"] if tid != task_id]
     return Resolved(roster=roster, task=task, schedule=schedule, checked=checked, trend_by_task=trend_by_task,
                     counted_ids=counted_ids, suites=suites, earlier_links=earlier)
 
