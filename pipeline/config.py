@@ -53,6 +53,9 @@ MAX_INPUT_BYTES = int(os.environ.get("ABSENSI_MAX_INPUT_BYTES", str(150 * 1024 *
 MAX_XLSX_UNCOMPRESSED_BYTES = int(os.environ.get("ABSENSI_MAX_XLSX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024)))
 MAX_XLSX_RATIO = 100
 XLSX_RATIO_MIN_BYTES = 1024 * 1024
+# Cells a worksheet may span (rows x columns up to its farthest cell): the reader builds the whole
+# rectangle, so one stray cell at XFD1048576 would ask for 17 billion cells.
+MAX_XLSX_CELLS = int(os.environ.get("ABSENSI_MAX_XLSX_CELLS", str(5_000_000)))
 # Network timeout for tasks whose `sumber` is an http(s) URL.
 DOWNLOAD_TIMEOUT_S = 30
 # One overall deadline for a whole download (a server that trickles bytes cannot hold a run).

@@ -48,7 +48,7 @@ def _tasks_raw(data_dir: Path) -> tuple[pd.DataFrame, Path]:
     try:
         doc = yaml.safe_load(data.decode("utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} is not valid YAML: {exc}") from None
+        raise InputError(f"{path} is not valid YAML: {_yaml_problem(exc)}") from None
     if isinstance(doc, dict) and "tasks" in doc:
         doc = doc["tasks"]
     if doc is None:
@@ -62,6 +62,10 @@ def _tasks_raw(data_dir: Path) -> tuple[pd.DataFrame, Path]:
         for key, value in item.items():
             canon = lookup.get(contract.header_key(key))
             if canon:
+                if isinstance(value, (list, dict)):  # also stops an alias bomb ("billion laughs") before str()
+                    kind = "a list" if isinstance(value, list) else "a mapping"
+                    raise InputError(f"{path}: task {len(records) + 1}: {canon!r} is {kind}; write one value "
+                                     "(cakupan: provinces separated by ';')")
                 if canon in rec:
                     raise InputError(f"{path}: task entry {len(records) + 1} has {canon!r} twice")
                 rec[canon] = value
@@ -74,6 +78,14 @@ def _tasks_raw(data_dir: Path) -> tuple[pd.DataFrame, Path]:
     df.attrs["source"] = str(path)
     df.attrs["sha256"] = hashlib.sha256(data).hexdigest()
     return df, path
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """A YAML error in one line: 'line L, column C: problem' (PyYAML's own text spans several lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + " ".join(str(problem).split())
 
 
 def load_tasks(data_dir: Path) -> pd.DataFrame:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+import zlib
 from pathlib import Path
+from xml.parsers import expat
 
 from pipeline import config
 from pipeline.errors import InputError
@@ -106,5 +109,87 @@ def _check_zip(data: bytes, path: Path) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             _check_zip_sizes(zf, path)
+            _check_extents(zf, path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError) as exc:
         raise InputError(f"{path} is not a valid XLSX workbook ({exc})") from None
+
+
+_SHEET = re.compile(rb'<(?:[\w.-]+:)?sheet\s[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"|'
+                    rb'<(?:[\w.-]+:)?sheet\s[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
+_REL = re.compile(rb'<Relationship\s[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"|'
+                  rb'<Relationship\s[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ch - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part (xl/worksheets/sheet1.xml) -> the sheet's name, from workbook.xml and its rels."""
+    try:
+        book = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}
+    targets = {(m[1] or m[4]).decode(errors="replace"): (m[2] or m[3]).decode(errors="replace")
+               for m in _REL.finditer(rels)}
+    names = {}
+    for m in _SHEET.finditer(book):
+        name, rid = (m[1], m[2]) if m[1] is not None else (m[4], m[3])
+        target = targets.get(rid.decode(errors="replace"), "").lstrip("/")
+        part = target if target.startswith("xl/") else "xl/" + target
+        names[part] = name.decode("utf-8", errors="replace").replace("&amp;", "&").replace("&apos;", "'")
+    return names
+
+
+def _farthest_cell(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """(last row, last column) of the cell and row references (r="XFD1048576") of a worksheet part,
+    parsed in chunks (never whole). A damaged part ends the scan: the workbook reader says what is wrong."""
+    far = [0, 1]
+
+    def start(name: str, attrs: dict) -> None:
+        local = name.rpartition(" ")[2]
+        ref = attrs.get("r") if local in ("c", "row") else None
+        if ref and (m := re.fullmatch(r"\$?([A-Za-z]{0,3})\$?([0-9]{1,7})", ref)):
+            far[0] = max(far[0], int(m[2]))
+            if m[1]:
+                far[1] = max(far[1], _column_number(m[1].encode()))
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                parser.Parse(chunk, False)
+    except (expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+        pass
+    return far[0], far[1]
+
+
+def _check_extents(zf: zipfile.ZipFile, path: Path) -> None:
+    """Refuse a worksheet whose farthest cell makes the rectangle the reader builds too large
+    (a stray value at XFD1048576 in an otherwise small sheet)."""
+    names = _sheet_names(zf)
+    for info in zf.infolist():
+        if info.filename not in names and not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
+            continue
+        rows, cols = _farthest_cell(zf, info)
+        if rows * cols <= config.MAX_XLSX_CELLS:
+            continue
+        sheet = names.get(info.filename, info.filename)
+        raise InputError(
+            f"{path}, sheet {sheet!r}: its cells reach {_column_letters(cols)}{rows} ({rows:,} rows x {cols:,} "
+            f"columns, over {config.MAX_XLSX_CELLS:,} cells), most likely a stray value far from the data; "
+            "delete the rows and columns beyond the data (or copy the data to a new workbook) and save again"
+        )
