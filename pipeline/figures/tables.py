@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import config
-from pipeline.figures import compute, proof
+from pipeline.figures import compute, headline, proof
 from pipeline.rules import contract, validate
 from pipeline.rules.eligibility import ineligible_reason
 
@@ -35,7 +35,7 @@ TABLES = {
     "roster_quarantine": "unusable roster rows with their reason",
     # Extra tables the reports read
     "participation_national": "national figures, overall (jabatan 'Semua') and per jabatan",
-    "province_summary": "rank among provinces and change against the previous task per province",
+    "province_summary": "rank among provinces, change against the previous task, below the national rate, per province",
     "channel_coverage_national": "channel coverage of all eligible TPP",
     "trend_province": "participation per province for every task of the schedule up to this one",
     "trend_national": "national participation for every task of the schedule up to this one",
@@ -88,6 +88,8 @@ def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
     tabs = compute.participation_tables(frame)
     tabs["trend_province"], tabs["trend_national"] = compute.trend_tables(r.schedule, r.trend_by_task)
     tabs["province_summary"] = province_summary(tabs["participation_province"], tabs["trend_province"], task_id)
+    tabs["province_summary"]["below_national"] = headline.below_national(
+        tabs["province_summary"]["participation_rate"], tabs["participation_national"].iloc[0]["participation_rate"])
     tabs["kabupaten_ranking"] = kabupaten_ranking(tabs["participation_kabupaten"])
     full = max(config.TREND_TASKS, config.INACTIVE_STREAK)
     matrix = compute.status_matrix(r.roster, r.schedule, r.counted_ids, full_latest=full)
@@ -168,17 +170,21 @@ def roster_quarantine(roster: pd.DataFrame) -> pd.DataFrame:
 
 def quality_summary(outcomes: pd.DataFrame, resigned: pd.DataFrame) -> pd.DataFrame:
     """Per province (as in `outcomes`) and national (level `nasional`, provinsi empty): response rows
-    checked, counted (recovered included), rejected (every other outcome), recovered, and rows from
-    TPP the roster marks as resigned."""
+    checked, counted (recovered included), rejected (every other outcome), of those the repeat
+    submissions of a TPP already counted (`duplicates`) and the real rejections (`rejected_other`),
+    recovered, and rows from TPP the roster marks as resigned."""
     def row(o: pd.DataFrame, res: pd.DataFrame, level: str, provinsi: object) -> dict:
         g = o.groupby("outcome")["rows"].sum()
         rows, counted = int(g.sum()), int(g.reindex(list(compute.COUNTED)).fillna(0).sum())
+        duplicates = int(g.get("duplicate", 0))
         return {"level": level, "provinsi": provinsi, "rows": rows, "counted": counted, "rejected": rows - counted,
+                "duplicates": duplicates, "rejected_other": rows - counted - duplicates,
                 "recovered": int(g.get("recovered", 0)), "resigned_rows": int(res["rows"].sum())}
 
     out = [row(o, resigned[resigned["provinsi"] == p], PROVINCE, p) for p, o in outcomes.groupby("provinsi", sort=True)]
     out.append(row(outcomes, resigned, NATIONAL, None))
-    return pd.DataFrame(out, columns=["level", "provinsi", "rows", "counted", "rejected", "recovered", "resigned_rows"])
+    return pd.DataFrame(out, columns=["level", "provinsi", "rows", "counted", "rejected", "duplicates",
+                                      "rejected_other", "recovered", "resigned_rows"])
 
 
 def platform_shares(platforms: pd.DataFrame) -> pd.DataFrame:

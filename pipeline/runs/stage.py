@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline import __version__, config
 from pipeline.errors import InputError
-from pipeline.figures import compute, proof
+from pipeline.figures import compute, headline, proof
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
 from pipeline.figures.tables import Resolved, build_tables
 from pipeline.inputs import load
@@ -247,6 +247,8 @@ def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: 
         "task_id": task_id, "judul": str(task["judul"]), "mulai": task["mulai"].isoformat(),
         "batas": task["batas"].isoformat(), "timezone": str(task["timezone"]), "cakupan": str(task["cakupan"]),
         "provinces": result.provinces,
+        "latest_response": headline.latest_response(resolved.checked),
+        "national_change": headline.national_change(tabs["trend_national"], task_id),
         "schedule": [{"task_id": r.task_id, "judul": r.judul, "mulai": r.mulai.isoformat()}
                      for r in resolved.schedule.itertuples()],
         "inputs": result.inputs,
