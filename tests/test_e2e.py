@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from pypdf import PdfReader
 
 from pipeline.rules import contract

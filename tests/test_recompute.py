@@ -376,7 +376,7 @@ def outcomes(roster: list[dict], task: dict, responses: list[dict]) -> list[dict
             continue
         typed = int(digits)
         has_name = bool(normal_name(r["nama"]))
-        matches = lambda i: any(same_person(r["nama"], p["nama"]) for p in by_id[i])  # noqa: E731
+        matches = lambda i, r=r: any(same_person(r["nama"], p["nama"]) for p in by_id[i])  # noqa: E731
         recovered = False
         if typed in by_id and (not has_name or matches(typed)):
             r["id"] = typed

@@ -245,7 +245,7 @@ _FORMATS = {
 
 def test_timestamp_formats(data):
     tasks = _tasks(data).set_index("task_id")
-    for task_id, _, mulai, batas, fmt, _, _ in sample._NATIONAL_TASKS:
+    for task_id, _, _mulai, _batas, fmt, _, _ in sample._NATIONAL_TASKS:
         frame = _read_response_csv(data / "responses" / f"{task_id}.csv")
         ts = frame[_column(frame, "timestamp")]
         assert ts.str.fullmatch(_FORMATS[fmt]).all(), task_id

@@ -84,7 +84,8 @@ def participation_tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 # --- History: streaks and trends -----------------------------------------------------------------
 
-def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *, full_latest: int | None = None) -> pd.DataFrame:
+def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *,
+                  full_latest: int | None = None) -> pd.DataFrame:
     """TPP x task (schedule order): 1 counted, 0 eligible without a counted row, NaN not eligible.
 
     Index: nomor_absen of usable roster rows; columns: task_id in schedule order.
@@ -159,7 +160,8 @@ def task_trend(roster: pd.DataFrame, task, counted: pd.DataFrame) -> tuple[pd.Da
     return rate_table(frame, ["provinsi"]), rate_table(frame, [])
 
 
-def trend_tables(tasks: pd.DataFrame, per_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def trend_tables(tasks: pd.DataFrame,
+                 per_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Participation per province for every task in `tasks` (schedule order), and nationally for
     every national task (is_national), from each task's `task_trend`."""
     meta = pd.DataFrame({
@@ -211,7 +213,8 @@ def channel_coverage(eligible: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
 def village_media_coverage(media: pd.DataFrame) -> pd.DataFrame:
     """Per province: villages, with conventional media, and with each online medium (usable rows only)."""
     usable = media[media["quarantine_reason"].isna()].copy()
-    usable["konvensional"] = usable["media_konvensional"].astype("string").str.strip().str.lower().eq("ya").fillna(False)
+    konvensional = usable["media_konvensional"].astype("string").str.strip().str.lower()
+    usable["konvensional"] = konvensional.eq("ya").fillna(False)
     cols = {"konvensional": "konvensional"}
     for m in contract.VILLAGE_MEDIA_MEDIA:
         usable[m + "_ada"] = contract.contact_present_many(m, usable[m]) if m in usable else False

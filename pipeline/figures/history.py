@@ -172,8 +172,8 @@ class HistoryStore:
                 "link_normalised": pd.Series(dtype="str"), "link_hash": pd.Series(dtype="uint64")})
             links.to_parquet(tmp / "links.parquet", index=False)
             np.save(tmp / "link_hash.npy", links["link_hash"].to_numpy(dtype=np.uint64), allow_pickle=False)
-            trend = pd.concat([entry.trend_province.assign(level=PROVINCE), entry.trend_national.assign(level=NATIONAL)],
-                              ignore_index=True)
+            trend = pd.concat([entry.trend_province.assign(level=PROVINCE),
+                               entry.trend_national.assign(level=NATIONAL)], ignore_index=True)
             # One schema for every entry (get_many concatenates them), also when no province had
             # anyone eligible and the column holds only the national row's missing value.
             trend["provinsi"] = trend["provinsi"].astype("str")

@@ -188,8 +188,9 @@ CHANNEL_LABEL = {
 }
 _EMPTY_WORDS = {"", "-", "--", "0", "tidak ada", "belum ada", "none", "n/a", "na", "nan", "null",
                 "tidak punya", "belum punya", "tdk ada", "blm ada", "kosong", "nil", "."}
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-_DOMAIN_RE = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?:[/?#].*)?$", re.I)
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"  # one DNS label
+_EMAIL_RE = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
+_DOMAIN_RE = re.compile(rf"^(?:https?://)?(?:www\.)?{_LABEL}(?:\.{_LABEL})+(?:[/?#].*)?$", re.I)
 
 
 def _is_empty_word(value: str) -> bool:

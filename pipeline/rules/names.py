@@ -109,7 +109,8 @@ _LEADING_WORDS = frozenset({
 # Leading-only titles made of two one-letter parts (K.H.).
 _LEADING_DOTTED_PAIRS = frozenset({("k", "h")})
 # Titles recognised anywhere when written with a dot (multi-letter only: "H." mid-name is an initial).
-_DOTTED_TITLES = frozenset(w for w in _LEADING_WORDS if len(w) >= 2) - {"bu", "pak", "ibu", "bapak", "haji", "saudara", "saudari"}
+_DOTTED_TITLES = frozenset(w for w in _LEADING_WORDS if len(w) >= 2) - {
+    "bu", "pak", "ibu", "bapak", "haji", "saudara", "saudari"}
 
 
 def _parts(dotted: str) -> tuple[str, ...]:

@@ -197,7 +197,10 @@ def gate_checked_responses(checked: pd.DataFrame, n_input: int) -> SuiteResult:
 
 def results_frames(results: list[SuiteResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All checks and all row-level failures of several suites, for tables/."""
-    checks = pd.concat([r.checks for r in results], ignore_index=True) if results else pd.DataFrame(columns=CHECK_COLUMNS)
+    if results:
+        checks = pd.concat([r.checks for r in results], ignore_index=True)
+    else:
+        checks = pd.DataFrame(columns=CHECK_COLUMNS)
     fails = [r.failures for r in results if len(r.failures)]
     failures = pd.concat(fails, ignore_index=True) if fails else pd.DataFrame(columns=FAILURE_COLUMNS)
     return checks, failures
