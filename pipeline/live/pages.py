@@ -37,7 +37,7 @@ _ENV.filters.update({name: functools.lru_cache(maxsize=65_536)(getattr(fmt, name
 
 def zone_label(tz: str) -> str:
     """WIB/WITA/WIT of a time zone (a zone outside Indonesia reads the status in WIB)."""
-    return {"Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(tz, "WIB")
+    return fmt.indonesian_zone(tz) or "WIB"
 
 
 _MINUTES: dict[tuple[int, str], str] = {}

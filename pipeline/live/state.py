@@ -19,18 +19,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline.figures import compute, tables
+from pipeline.rules.contract import PROVINCE_TIMEZONE
 from pipeline.rules.eligibility import task_timezone
 
 SUDAH, BELUM, DITOLAK = "sudah", "belum", "ditolak"
 STATUS_ORDER = (BELUM, DITOLAK, SUDAH)  # who needs chasing first
 
-_WITA = ("Bali", "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Selatan", "Kalimantan Timur",
-         "Kalimantan Utara", "Sulawesi Utara", "Sulawesi Tengah", "Sulawesi Selatan", "Sulawesi Tenggara",
-         "Gorontalo", "Sulawesi Barat")
-_WIT = ("Maluku", "Maluku Utara", "Papua", "Papua Barat", "Papua Selatan", "Papua Tengah", "Papua Pegunungan",
-        "Papua Barat Daya")
-# The local time of each province's readers (every other province is WIB, Asia/Jakarta).
-PROVINCE_TIMEZONE = {**{p: "Asia/Makassar" for p in _WITA}, **{p: "Asia/Jayapura" for p in _WIT}}
 
 
 def reader_timezone(provinsi: str | None, task) -> str:

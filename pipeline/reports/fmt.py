@@ -36,6 +36,7 @@ __all__ = [
     "tanggal",
     "tanggal_singkat",
     "jam",
+    "indonesian_zone",
     "tanggal_jam",
     "jam_lokal",
     "tanggal_jam_lokal",
@@ -200,6 +201,11 @@ def _localize(ts: Any, tz: Any) -> dt.datetime:
     if ts.tzinfo is None:
         return ts.replace(tzinfo=zone)
     return ts.astimezone(zone)
+
+
+def indonesian_zone(tz: Any) -> str | None:
+    """WIB, WITA or WIT for one of Indonesia's zones, else None."""
+    return _ID_ZONES.get(_zone_key(tz))
 
 
 def _zone_label(local: dt.datetime, tz: Any) -> str:
