@@ -99,13 +99,13 @@ def test_persen_has_no_space_before_the_sign():
     ("value", "expected"),
     [
         (0.021, "+2,10 poin"),
-        (-0.005, "-0,50 poin"),
+        (-0.005, "\u22120,50 poin"),
         (0.0, "0,00 poin"),
         (-0.00001, "0,00 poin"),  # rounds to zero: no sign
         (0.00005, "+0,01 poin"),
-        (-0.00005, "-0,01 poin"),
+        (-0.00005, "\u22120,01 poin"),
         (0.1234, "+12,34 poin"),
-        (np.float64(-0.25), "-25,00 poin"),
+        (np.float64(-0.25), "\u221225,00 poin"),
     ],
 )
 def test_poin(value, expected):
@@ -222,3 +222,21 @@ def test_formatters_work_on_series_with_missing_values():
     assert s.map(fmt.persen).tolist() == ["50,00%", "–", "25,00%"]
     counts = pd.Series([1200, pd.NA], dtype="Int64")
     assert counts.map(fmt.angka).tolist() == ["1.200", "–"]
+
+
+def test_jam_lokal_adds_the_readers_zone_only_when_it_differs():
+    ts = pd.Timestamp("2025-11-10T08:00:00+07:00")
+    assert fmt.jam_lokal(ts, "Asia/Jakarta", "Asia/Makassar") == "08.00 WIB (09.00 WITA)"
+    assert fmt.jam_lokal(ts, "Asia/Jakarta", "Asia/Jayapura") == "08.00 WIB (10.00 WIT)"
+    assert fmt.jam_lokal(ts, "Asia/Jakarta", "Asia/Pontianak") == "08.00 WIB"
+    assert fmt.jam_lokal(ts, "Asia/Jakarta") == "08.00 WIB"
+    assert fmt.jam_lokal(None, "Asia/Jakarta", "Asia/Makassar") == fmt.NA
+
+
+def test_tanggal_jam_lokal_names_the_readers_date_when_midnight_lies_between():
+    ts = pd.Timestamp("2025-11-10T23:30:00+07:00")
+    assert (fmt.tanggal_jam_lokal(ts, "Asia/Jakarta", "Asia/Makassar")
+            == "10 November 2025, 23.30 WIB (11 November 2025, 00.30 WITA)")
+    assert fmt.tanggal_jam_lokal(ts, "Asia/Jakarta", "Asia/Jakarta") == "10 November 2025, 23.30 WIB"
+    early = pd.Timestamp("2025-11-10T08:00:00+07:00")
+    assert fmt.tanggal_jam_lokal(early, "Asia/Jakarta", "Asia/Jayapura") == "10 November 2025, 08.00 WIB (10.00 WIT)"

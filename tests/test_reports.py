@@ -227,12 +227,18 @@ def test_index_links_every_report_with_headline_figures(rendered):
                for p in info["provinces"])
     prov = tables(task_dir, "participation_province").set_index("provinsi")
     summ = tables(task_dir, "province_summary").set_index("provinsi")
-    (t,) = table_with(soup, "Wajib lapor", "Peringkat", "Perubahan")
+    nr = tables(task_dir, "streak_counts").set_index("provinsi")["non_responders"]
+    nat = tables(task_dir, "participation_national").set_index("jabatan").loc["Semua", "participation_rate"]
+    (t,) = table_with(soup, "Wajib lapor", "Partisipasi", "Perubahan", "Belum merespons", "Peringkat")
     rows = {r[0].split(" (")[0]: r for r in t["rows"]}
     for p in PROVINCES:
         r, s = prov.loc[p], summ.loc[p]
-        assert rows[p][2:] == [*figures_row(r), f"{int(s['rank'])} dari {int(s['provinces_ranked'])}",
-                               fmt.poin(s["change"])]
+        below = r["participation_rate"] < nat
+        assert bool(s["below_national"]) == below
+        rate = fmt.persen(r["participation_rate"]) + (" ▼" if below else "")
+        assert rows[p][1:7] == [fmt.angka(r["eligible"]), fmt.angka(r["responded"]), rate, fmt.poin(s["change"]),
+                                fmt.angka(nr.get(p, 0)), f"{int(s['rank'])} dari {int(s['provinces_ranked'])}"]
+    assert "Data per " in soup.get_text(" ")
 
 
 def test_forwardable_workbooks_hold_no_contact_and_no_apostrophe(rendered):

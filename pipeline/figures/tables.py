@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import config
-from pipeline.figures import compute
+from pipeline.figures import compute, headline
 from pipeline.rules import contract, validate
 from pipeline.rules.eligibility import ineligible_reason
 
@@ -34,7 +34,7 @@ TABLES = {
     "roster_quarantine": "unusable roster rows with their reason",
     # Extra tables the reports read
     "participation_national": "national figures, overall (jabatan 'Semua') and per jabatan",
-    "province_summary": "rank among provinces and change against the previous task per province",
+    "province_summary": "rank among provinces, change against the previous task, below the national rate, per province",
     "channel_coverage_national": "channel coverage of all eligible TPP",
     "trend_province": "participation per province for every task of the schedule up to this one",
     "trend_national": "national participation for every task of the schedule up to this one",
@@ -85,6 +85,8 @@ def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
     tabs = compute.participation_tables(frame)
     tabs["trend_province"], tabs["trend_national"] = compute.trend_tables(r.schedule, r.trend_by_task)
     tabs["province_summary"] = province_summary(tabs["participation_province"], tabs["trend_province"], task_id)
+    tabs["province_summary"]["below_national"] = headline.below_national(
+        tabs["province_summary"]["participation_rate"], tabs["participation_national"].iloc[0]["participation_rate"])
     tabs["kabupaten_ranking"] = kabupaten_ranking(tabs["participation_kabupaten"])
     full = max(config.TREND_TASKS, config.INACTIVE_STREAK)
     matrix = compute.status_matrix(r.roster, r.schedule, r.counted_ids, full_latest=full)

@@ -37,6 +37,9 @@ __all__ = [
     "tanggal_singkat",
     "jam",
     "tanggal_jam",
+    "jam_lokal",
+    "tanggal_jam_lokal",
+    "MINUS",
     "menit",
 ]
 
@@ -127,8 +130,11 @@ def persen(fraction: Any, digits: int = 2) -> str:
         return format_percent(value, format=_pattern(digits, percent=True), locale=LOCALE)
 
 
+MINUS = "\u2212"  # a real minus sign for changes: "−0,50 poin", never a hyphen
+
+
 def poin(delta_fraction: Any, digits: int = 2) -> str:
-    """Signed change in percentage points: +0.021 -> "+2,10 poin", -0.005 -> "-0,50 poin".
+    """Signed change in percentage points: +0.021 -> "+2,10 poin", -0.005 -> "−0,50 poin" (U+2212).
 
     A change that rounds to zero is "0,00 poin" (no sign); NA -> "–".
     """
@@ -137,7 +143,8 @@ def poin(delta_fraction: Any, digits: int = 2) -> str:
     points = _no_negative_zero(_to_decimal(delta_fraction) * 100, digits)
     pattern = _pattern(digits) if points == 0 else _pattern(digits, signed=True)
     with _half_up():
-        return format_decimal(points, format=pattern, locale=LOCALE) + " poin"
+        text = format_decimal(points, format=pattern, locale=LOCALE)
+    return (MINUS + text[1:] if text.startswith("-") else text) + " poin"
 
 
 def _as_date(d: Any) -> dt.date:
@@ -222,6 +229,34 @@ def tanggal_jam(ts: Any, tz: Any) -> str:
         return NA
     local = _localize(ts, tz)
     return f"{tanggal(local)}, {jam(local, tz)}"
+
+
+def jam_lokal(ts: Any, tz: Any, local_tz: Any = None) -> str:
+    """Clock time in the task's zone, then in the reader's own zone when that differs:
+    "08.00 WIB (09.00 WITA)"; "08.00 WIB" when both are WIB. NA -> "–"."""
+    if _is_na(ts):
+        return NA
+    shown = jam(ts, tz)
+    if local_tz is None:
+        return shown
+    local = jam(_localize(ts, tz), local_tz)
+    return shown if local.split(" ", 1)[1] == shown.split(" ", 1)[1] else f"{shown} ({local})"
+
+
+def tanggal_jam_lokal(ts: Any, tz: Any, local_tz: Any = None) -> str:
+    """Date and clock time as `jam_lokal`: "10 November 2025, 08.00 WIB (09.00 WITA)".
+
+    The date is the task zone's; when the reader's date differs it is given too:
+    "10 November 2025, 23.30 WIB (11 November 2025, 01.30 WIT)". NA -> "–"."""
+    if _is_na(ts):
+        return NA
+    task = _localize(ts, tz)
+    shown = f"{tanggal(task)}, {jam_lokal(task, tz, local_tz)}"
+    if local_tz is not None:
+        local = _localize(task, local_tz)
+        if local.date() != task.date():
+            shown = f"{tanggal(task)}, {jam(task, tz)} ({tanggal(local)}, {jam(local, local_tz)})"
+    return shown
 
 
 def menit(x: Any) -> str:

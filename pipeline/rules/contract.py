@@ -103,6 +103,16 @@ def province_slug(name: str) -> str:
     return _fold(name).replace(" ", "-")
 
 
+# Each province's local time zone (Indonesia's three zones): WIB, WITA (Asia/Makassar), WIT (Asia/Jayapura).
+_WITA = ("Bali", "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Selatan", "Kalimantan Timur",
+         "Kalimantan Utara", "Sulawesi Utara", "Sulawesi Tengah", "Sulawesi Selatan", "Sulawesi Tenggara",
+         "Gorontalo", "Sulawesi Barat")
+_WIT = ("Maluku", "Maluku Utara", "Papua", "Papua Barat", "Papua Selatan", "Papua Tengah", "Papua Pegunungan",
+        "Papua Barat Daya")
+PROVINCE_TIMEZONE = {p: "Asia/Makassar" if p in _WITA else "Asia/Jayapura" if p in _WIT else "Asia/Jakarta"
+                     for p in PROVINCES}
+
+
 # --- Jabatan -----------------------------------------------------------------------------------
 
 JABATAN: tuple[str, ...] = ("TA", "PD", "PLD")

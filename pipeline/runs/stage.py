@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline import __version__, config
 from pipeline.errors import InputError
-from pipeline.figures import compute
+from pipeline.figures import compute, headline
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
 from pipeline.figures.tables import Resolved, build_tables
 from pipeline.inputs import load
@@ -236,6 +236,7 @@ def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: 
         "task_id": task_id, "judul": str(task["judul"]), "mulai": task["mulai"].isoformat(),
         "batas": task["batas"].isoformat(), "timezone": str(task["timezone"]), "cakupan": str(task["cakupan"]),
         "provinces": result.provinces,
+        "latest_response": headline.latest_response(resolved.checked),
         "schedule": [{"task_id": r.task_id, "judul": r.judul, "mulai": r.mulai.isoformat()}
                      for r in resolved.schedule.itertuples()],
         "inputs": result.inputs,

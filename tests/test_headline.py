@@ -1,0 +1,34 @@
+"""Headline figures (pipeline/figures/headline.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.figures import headline
+
+
+def test_latest_response_is_the_latest_readable_timestamp_of_any_row():
+    checked = pd.DataFrame({"timestamp": ["2025-11-10T08:05:00+07:00", None, "2025-11-12T09:30:00+07:00",
+                                          "2025-11-11T23:59:00+07:00"],
+                            "outcome": ["counted", "invalid_timestamp", "invalid_link", "counted"]})
+    assert headline.latest_response(checked) == "2025-11-12T09:30:00+07:00"
+
+
+def test_latest_response_without_rows_or_timestamps_is_none():
+    assert headline.latest_response(pd.DataFrame({"timestamp": []})) is None
+    assert headline.latest_response(pd.DataFrame({"timestamp": [None, None]})) is None
+
+
+def test_below_national_is_strict_and_never_na():
+    rates = pd.Series([0.5, 0.8, 0.81, np.nan])
+    assert headline.below_national(rates, 0.8).tolist() == [True, False, False, False]
+    assert headline.below_national(rates, np.nan).tolist() == [False] * 4
+
+
+def test_largest_falls_lists_only_falls_largest_first():
+    s = pd.DataFrame({"provinsi": ["Aceh", "Bali", "Papua", "Riau", "Jambi"],
+                      "change": [0.05, -0.10, -0.30, np.nan, -0.10]})
+    falls = headline.largest_falls(s, n=2)
+    assert falls["provinsi"].tolist() == ["Papua", "Bali"]
+    assert headline.largest_falls(s)["provinsi"].tolist() == ["Papua", "Bali", "Jambi"]
