@@ -22,7 +22,7 @@ WIDTH_IN = 7.0  # fits an A4 page with 15 mm margins (180 mm text width)
 MAX_HEIGHT_IN = 9.3  # leaves room for a heading on an A4 page (263 mm text height)
 BAR_IN = 0.19  # height per bar of the ranked bar charts
 LABEL_CHARS = 30  # longest category label on an axis; the table next to the chart has the full name
-PALETTE = {"provinsi": "#1f6feb", "nasional": "#6e7781", "low": "#cf222e", "ok": "#1f6feb"}
+PALETTE = {"provinsi": "#1f6feb", "nasional": "#6e7781", "low": "#cf222e", "ok": "#1f6feb", "garis": "#24292f"}
 
 
 def setup() -> None:
@@ -78,7 +78,8 @@ def _ranked_bars(frame: pd.DataFrame, label: str, national_rate: float, title: s
     for yi, (r, raw) in enumerate(zip(rates, frame["participation_rate"])):
         ax.text(r + 0.008, yi, fmt.persen(raw), va="center", ha="left", fontsize=6.3, zorder=4,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4, "alpha": 0.85})
-    ax.axvline(national_rate, color=PALETTE["nasional"], linestyle="--", linewidth=1, zorder=3)
+    # The national line is drawn over the bars and their value labels, so it is never hidden.
+    ax.axvline(national_rate, color=PALETTE["garis"], linestyle="--", linewidth=1.2, zorder=5)
     ax.set_xlim(0, 1.15)
     ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     _percent_axis(ax.xaxis)
@@ -87,12 +88,21 @@ def _ranked_bars(frame: pd.DataFrame, label: str, national_rate: float, title: s
     ax.set_xlabel("Partisipasi")
     ax.set_ylabel("")
     ax.set_title(title)
-    handles = [Patch(color=PALETTE["low"], label="Di bawah nasional"),
-               Patch(color=PALETTE["ok"], label="Sama dengan atau di atas nasional"),
-               Line2D([0], [0], color=PALETTE["nasional"], linestyle="--", label=f"Nasional {fmt.persen(national_rate)}")]
-    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False)
+    fig.legend(handles=_bar_legend(rates, national_rate), loc="lower center", ncol=3, frameon=False)
     fig.tight_layout(rect=(0, 0.35 / height, 1, 1))
     return fig
+
+
+def _bar_legend(rates, national_rate: float) -> list:
+    """Legend entries only for what the chart shows: a colour that no bar has is left out."""
+    handles = []
+    if any(r < national_rate for r in rates):
+        handles.append(Patch(color=PALETTE["low"], label="Di bawah nasional"))
+    if any(r >= national_rate for r in rates):
+        handles.append(Patch(color=PALETTE["ok"], label="Sama dengan atau di atas nasional"))
+    handles.append(Line2D([0], [0], color=PALETTE["garis"], linestyle="--",
+                          label=f"Nasional {fmt.persen(national_rate)}"))
+    return handles
 
 
 def kabupaten_bars(kab: pd.DataFrame, national_rate: float, title: str) -> plt.Figure:
@@ -151,11 +161,22 @@ def _two_lines(date_label: str) -> str:
     return " ".join(parts[:2]) + ("\n" + parts[2] if len(parts) > 2 else "")
 
 
+def cell_label(rate: float) -> str:
+    """A heatmap cell: the rate in % with one decimal ("99,6"); only a full 100% reads "100",
+    so 99,96% is "99,9", never rounded up to a full house. Empty outside the task's scope."""
+    if pd.isna(rate):
+        return ""
+    if rate >= 1:
+        return "100"
+    text = fmt.desimal(100 * rate, 1)
+    return "99,9" if text == "100,0" else text
+
+
 def heatmap(matrix: pd.DataFrame, title: str) -> plt.Figure:
     """Provinces x latest tasks, participation in each cell; columns are the tasks' dates, as in the table."""
     height = min(MAX_HEIGHT_IN, max(3.0, 0.2 * len(matrix) + 2.0))
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
-    annot = matrix.map(lambda v: "" if pd.isna(v) else fmt.desimal(100 * v, 0))
+    annot = matrix.map(cell_label)
     shown = matrix.copy()
     shown.index = [short_label(i) for i in matrix.index]
     sns.heatmap(shown, ax=ax, vmin=0, vmax=1, cmap="RdYlGn", annot=annot.to_numpy(), fmt="", annot_kws={"size": 6.5},
