@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 
 from pipeline import config
 from pipeline.errors import ValidationFailed
@@ -71,3 +72,22 @@ def test_validation_page_escapes_values():
     res = validate.run_suite("roster", df.assign(kabupaten=pd.array(["<script>x</script>"] * 6, dtype="string")))
     page = validate.validation_page([res], task_id="<t>")
     assert "<script>" not in page and "&lt;t&gt;" in page
+
+
+def test_validation_page_speaks_plain_indonesian():
+    df = roster_frame()
+    df.loc[4, "nomor_absen"] = pd.NA
+    res = validate.run_suite("roster", df)
+    page = validate.validation_page([res], task_id="t")
+    soup = BeautifulSoup(page, "html.parser")
+    text = soup.get_text(" ")
+    # no suite, expectation, severity or reason codes for readers
+    for code in ("expect_column", "critical", "warning", "missing_id", "Suite", "roster"):
+        assert code not in text, code
+    assert "Data TPP" in text and "wajib" in text and "baris dikarantina" in text
+    failed = [tr.find_all("td") for tr in soup.select("table")[1].select("tbody tr")]
+    shown = [(int(c[0].get_text()), c[1].get_text()) for c in failed]
+    assert len(shown) == len(res.failures)
+    assert (4, "Nomor absen kosong atau bukan angka") in shown and (5, "Nomor absen kosong atau bukan angka") in shown
+    assert (2, "Provinsi tidak dikenal") in shown and (3, "Nomor absen dipakai di dua baris atau lebih") in shown
+    assert soup.find("meta", attrs={"name": "viewport"}) is not None

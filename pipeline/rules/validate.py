@@ -203,38 +203,84 @@ def results_frames(results: list[SuiteResult]) -> tuple[pd.DataFrame, pd.DataFra
     return checks, failures
 
 
+# What readers see instead of suite names, severities and reason codes (the codes stay in tables/).
+SUITE_LABEL = {
+    "roster": ("Data TPP", "Setiap baris Data TPP."),
+    "responses": ("Jawaban formulir", "Setiap baris formulir apa adanya, sebelum dikaitkan ke TPP. Hasil akhir "
+                  "sebuah baris di laporan (misalnya \u201cTautan tidak valid\u201d) bisa berbeda: baris yang sudah "
+                  "ditolak karena alasan lain (nomor absen, kelayakan, waktu) tidak dihitung lagi untuk tautannya, "
+                  "dan alamat tanpa http(s) yang jelas (www.facebook.com/...) tetap diterima."),
+    "responses_checked": ("Kelengkapan hasil pemeriksaan", "Pemeriksaan internal sebelum angka diterbitkan: "
+                          "setiap baris formulir mendapat tepat satu hasil dan setiap TPP paling banyak satu kiriman "
+                          "terhitung. Jika gagal, laporan tidak diterbitkan."),
+    "village_media": ("Data media desa", "Setiap baris data media desa."),
+}
+SEVERITY_LABEL = {"critical": "wajib", "warning": "peringatan"}
+_PAGE_STYLE = (
+    "body{font-family:'DejaVu Sans',sans-serif;font-size:13px;line-height:1.4;margin:2em auto;max-width:1100px;"
+    "padding:0 1em}table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 6px;"
+    "text-align:left;vertical-align:top}th{background:#e9eef3}.num{text-align:right;white-space:nowrap}"
+    ".ok{color:#1a7f37}.fail{color:#b42318;font-weight:bold}.warn{color:#9a6700;font-weight:bold}"
+    ".gulir{max-width:100%;overflow-x:auto}"
+    "@media (max-width:640px){body{margin:1em auto;padding:0 3mm}td,th{padding:3px 4px}"
+    "td{overflow-wrap:break-word}}"
+)
+
+
+def _consequence(severity: str, suite: str) -> str:
+    if severity != "critical":
+        return "hanya dilaporkan"
+    if suite == "responses_checked":
+        return "laporan tidak diterbitkan"
+    return "baris dikarantina"
+
+
+def _checks_table(res: SuiteResult) -> str:
+    e = html.escape
+    rows = []
+    for r in res.checks.itertuples():
+        cls = "ok" if r.success else ("fail" if r.severity == "critical" else "warn")
+        rows.append(f"<tr><td>{e(str(r.description))}</td><td>{e(str(r.column))}</td>"
+                    f"<td>{e(SEVERITY_LABEL.get(r.severity, str(r.severity)))}</td>"
+                    f"<td>{e(_consequence(r.severity, res.suite))}</td>"
+                    f"<td class=\"{cls}\">{'lulus' if r.success else 'gagal'}</td>"
+                    f"<td class=\"num\">{r.unexpected_count}</td><td class=\"num\">{r.element_count}</td></tr>")
+    return ("<div class=\"gulir\"><table><thead><tr><th>Pemeriksaan</th><th>Kolom</th><th>Jenis</th>"
+            "<th>Jika gagal</th><th>Hasil</th><th>Baris gagal</th><th>Baris diperiksa</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></div>")
+
+
+def _failures_table(res: SuiteResult, max_rows: int) -> str:
+    e = html.escape
+    described = {(r.expectation, str(r.column)): str(r.description) for r in res.checks.itertuples()}
+    shown = res.failures.head(max_rows)
+    rows = "".join(f"<tr><td class=\"num\">{r.source_row}</td>"
+                   f"<td>{e(described.get((r.expectation, str(r.column)), str(r.expectation)))}</td>"
+                   f"<td>{e(str(r.column))}</td><td>{e(str(r.value))}</td></tr>" for r in shown.itertuples())
+    return (f"<h3>Baris yang gagal ({len(res.failures)}; {len(shown)} pertama)</h3><div class=\"gulir\"><table><thead>"
+            "<tr><th>Baris di berkas</th><th>Pemeriksaan</th><th>Kolom</th><th>Nilai</th></tr></thead><tbody>"
+            f"{rows}</tbody></table></div>")
+
+
 def validation_page(results: list[SuiteResult], *, task_id: str, max_rows: int = 200) -> str:
-    """A standalone, escaped HTML page built from the validation results (like GX Data Docs)."""
+    """A standalone, escaped HTML page of the validation results, in plain Indonesian (the suite,
+    expectation and reason codes stay in tables/validation_checks.csv)."""
     e = html.escape
     parts = [
         "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">",
-        f"<title>Validasi data: {e(task_id)}</title>",
-        "<style>body{font-family:'DejaVu Sans',sans-serif;font-size:13px;margin:2em;max-width:1100px}"
-        "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}"
-        ".ok{color:#1a7f37}.fail{color:#b42318;font-weight:bold}.warn{color:#9a6700;font-weight:bold}</style></head><body>",
-        f"<h1>Hasil validasi data: {e(task_id)}</h1>",
-        "<p>Dibuat dari hasil Great Expectations (suite di folder <code>expectations/</code>). "
-        "Ekspektasi <b>kritis</b> mengkarantina baris dengan alasan; ekspektasi <b>peringatan</b> hanya dilaporkan. "
-        "Tidak ada baris yang dibuang.</p>",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\">",
+        f"<title>Pemeriksaan data: {e(task_id)}</title><style>{_PAGE_STYLE}</style></head><body>",
+        f"<h1>Hasil pemeriksaan data: {e(task_id)}</h1>",
+        "<p><a href=\"../index.html\">Kembali ke daftar laporan</a></p>",
+        "<p>Setiap berkas masukan diperiksa dengan aturan di bawah ini. Pemeriksaan <b>wajib</b> yang gagal membuat "
+        "baris itu dikarantina: baris tidak dipakai sampai diperbaiki di sumbernya. Pemeriksaan <b>peringatan</b> "
+        "hanya dilaporkan agar datanya dapat dirapikan. Tidak ada baris yang dibuang. \u201cBaris di berkas\u201d "
+        "adalah nomor baris data di berkas aslinya (tanpa baris judul).</p>",
     ]
     for res in results:
-        parts.append(f"<h2>Suite: {e(res.suite)}</h2><table><thead><tr><th>Ekspektasi</th><th>Kolom</th>"
-                     "<th>Tingkat</th><th>Alasan</th><th>Keterangan</th><th>Hasil</th><th>Baris gagal</th>"
-                     "<th>Baris diperiksa</th></tr></thead><tbody>")
-        for r in res.checks.itertuples():
-            cls = "ok" if r.success else ("fail" if r.severity == "critical" else "warn")
-            label = "lulus" if r.success else "gagal"
-            parts.append(f"<tr><td>{e(r.expectation)}</td><td>{e(str(r.column))}</td><td>{e(r.severity)}</td>"
-                         f"<td>{e(r.reason)}</td><td>{e(r.description)}</td><td class=\"{cls}\">{label}</td>"
-                         f"<td>{r.unexpected_count}</td><td>{r.element_count}</td></tr>")
-        parts.append("</tbody></table>")
+        title, intro = SUITE_LABEL.get(res.suite, (res.suite, ""))
+        parts.append(f"<h2>{e(title)}</h2>" + (f"<p>{e(intro)}</p>" if intro else "") + _checks_table(res))
         if len(res.failures):
-            shown = res.failures.head(max_rows)
-            parts.append(f"<h3>Baris yang gagal ({len(res.failures)}; {len(shown)} pertama)</h3><table><thead><tr>"
-                         "<th>Baris sumber</th><th>Ekspektasi</th><th>Kolom</th><th>Nilai</th></tr></thead><tbody>")
-            for r in shown.itertuples():
-                parts.append(f"<tr><td>{r.source_row}</td><td>{e(r.expectation)}</td><td>{e(str(r.column))}</td>"
-                             f"<td>{e(str(r.value))}</td></tr>")
-            parts.append("</tbody></table>")
+            parts.append(_failures_table(res, max_rows))
     parts.append("</body></html>")
     return "\n".join(parts)
