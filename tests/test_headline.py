@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.figures import headline
 
@@ -32,3 +33,10 @@ def test_largest_falls_lists_only_falls_largest_first():
     falls = headline.largest_falls(s, n=2)
     assert falls["provinsi"].tolist() == ["Papua", "Bali"]
     assert headline.largest_falls(s)["provinsi"].tolist() == ["Papua", "Bali", "Jambi"]
+
+
+def test_national_change_against_the_previous_national_task():
+    trend = pd.DataFrame({"task_order": [3, 1, 2], "task_id": ["c", "a", "b"], "participation_rate": [0.8, 0.5, 0.75]})
+    assert headline.national_change(trend, "c") == pytest.approx(0.05)
+    assert headline.national_change(trend, "a") is None  # the first national task
+    assert headline.national_change(trend, "provincial-task") is None

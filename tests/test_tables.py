@@ -121,3 +121,12 @@ def test_kabupaten_ranking_leaves_out_small_kabupaten_and_breaks_ties_by_size():
     assert "small" not in r.index
     assert r["from_top"].to_dict() == {"big": 1, "mid": 2, "low": 3}
     assert r["from_bottom"].to_dict() == {"low": 1, "big": 2, "mid": 3}
+
+
+def test_quality_summary_keeps_repeat_submissions_apart_from_rejections():
+    outcomes = pd.DataFrame({"provinsi": ["Bali", "Bali", "Bali", "Bali"],
+                             "outcome": ["counted", "duplicate", "invalid_link", "before_start"],
+                             "rows": [10, 7, 3, 2]})
+    q = tables.quality_summary(outcomes, pd.DataFrame({"provinsi": [], "rows": []}))
+    bali = q[q["provinsi"] == "Bali"].iloc[0]
+    assert (bali["rejected"], bali["duplicates"], bali["rejected_other"]) == (12, 7, 5)

@@ -33,3 +33,14 @@ def largest_falls(summary: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     largest fall first, ties by province name; at most n rows."""
     falls = summary[summary["change"] < 0]
     return falls.sort_values(["change", "provinsi"], kind="stable").head(n).reset_index(drop=True)
+
+
+def national_change(trend_national: pd.DataFrame, task_id: str) -> float | None:
+    """National participation of the task minus that of the previous national task of the schedule;
+    None when the task is not national or no national task came before it."""
+    t = trend_national.sort_values("task_order").reset_index(drop=True)
+    here = t.index[t["task_id"] == task_id]
+    if len(here) == 0 or here[0] == 0:
+        return None
+    change = t.loc[here[0], "participation_rate"] - t.loc[here[0] - 1, "participation_rate"]
+    return None if pd.isna(change) else float(change)

@@ -165,17 +165,21 @@ def roster_quarantine(roster: pd.DataFrame) -> pd.DataFrame:
 
 def quality_summary(outcomes: pd.DataFrame, resigned: pd.DataFrame) -> pd.DataFrame:
     """Per province (as in `outcomes`) and national (level `nasional`, provinsi empty): response rows
-    checked, counted (recovered included), rejected (every other outcome), recovered, and rows from
-    TPP the roster marks as resigned."""
+    checked, counted (recovered included), rejected (every other outcome), of those the repeat
+    submissions of a TPP already counted (`duplicates`) and the real rejections (`rejected_other`),
+    recovered, and rows from TPP the roster marks as resigned."""
     def row(o: pd.DataFrame, res: pd.DataFrame, level: str, provinsi: object) -> dict:
         g = o.groupby("outcome")["rows"].sum()
         rows, counted = int(g.sum()), int(g.reindex(list(compute.COUNTED)).fillna(0).sum())
+        duplicates = int(g.get("duplicate", 0))
         return {"level": level, "provinsi": provinsi, "rows": rows, "counted": counted, "rejected": rows - counted,
+                "duplicates": duplicates, "rejected_other": rows - counted - duplicates,
                 "recovered": int(g.get("recovered", 0)), "resigned_rows": int(res["rows"].sum())}
 
     out = [row(o, resigned[resigned["provinsi"] == p], PROVINCE, p) for p, o in outcomes.groupby("provinsi", sort=True)]
     out.append(row(outcomes, resigned, NATIONAL, None))
-    return pd.DataFrame(out, columns=["level", "provinsi", "rows", "counted", "rejected", "recovered", "resigned_rows"])
+    return pd.DataFrame(out, columns=["level", "provinsi", "rows", "counted", "rejected", "duplicates",
+                                      "rejected_other", "recovered", "resigned_rows"])
 
 
 def platform_shares(platforms: pd.DataFrame) -> pd.DataFrame:

@@ -37,14 +37,6 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
 
 
-def data_per(info: dict) -> str:
-    """"Data per <latest response>" in the task's time zone, or a plain note when no row had a time."""
-    latest = info.get("latest_response")
-    if not latest:
-        return "Data per: belum ada kiriman dengan cap waktu yang terbaca."
-    return f"Data per {fmt.tanggal_jam(pd.Timestamp(latest), info['timezone'])} (kiriman formulir terakhir)."
-
-
 def province_frame(tt: present.TaskTables, provinces: list[str]) -> pd.DataFrame:
     """One row per province of the task: the published figures the index shows, unformatted."""
     p = tt["participation_province"].set_index("provinsi")
@@ -132,7 +124,7 @@ def index_page(task_dir: Path, info: dict, rendered: list[dict], failed: list[di
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
         f"<title>Laporan absensi medsos: {e(str(info['judul']))}</title><style>{style}</style></head><body>"
         "<h1>Laporan absensi tugas media sosial</h1>" + heading
-        + f'<p class="data-per">{e(data_per(info))}</p>' + national
+        + national
         + (f'<h2 class="gagal">Gagal dibuat</h2><ul>{fails}</ul>' if fails else "")
         + "<h2>Nasional</h2>" + facts
         + "<h2>Provinsi</h2>" + province_table(tt, info["provinces"], task_dir, ok)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.figures.tables import ACTION_INACTIVE, ACTION_PEMBINAAN  # noqa: F401 (the actions' wording, for tests)
-from pipeline.reports import fmt
+from pipeline.reports import fmt, heading
 from pipeline.reports.display import (  # noqa: F401 (notebooks: present.Text; tests: present.task_label)
     MAX_CELL,
     MAX_TEXT,
@@ -27,7 +27,7 @@ from pipeline.reports.display import (  # noqa: F401 (notebooks: present.Text; t
 )
 from pipeline.reports.labels import submitted_text
 from pipeline.reports.published import TaskTables, load_task_tables  # noqa: F401 (notebooks: present.load_task_tables)
-from pipeline.rules import contract
+from pipeline.rules import contract, validate
 
 OUTCOME_LABEL = {
     "counted": "Terhitung", "recovered": "Terhitung (nomor absen dipulihkan)", "missing_id": "Nomor absen kosong",
@@ -44,13 +44,15 @@ HEADLINE_NOTE = (
     "terpisah yang hanya dikirim kepada PIC provinsi (UU PDP 27/2022)."
 )
 
-def task_heading(tt: TaskTables) -> list[Text]:
-    info = tt.info
+def task_heading(tt: TaskTables, provinsi: str | None = None) -> list[Text]:
+    """Task, start and deadline (in the task's zone and the province's own), and "Data per ..."."""
+    info, zone = tt.info, heading.local_zone(provinsi)
     cakupan = "nasional" if info["cakupan"].strip().lower() == "nasional" else info["cakupan"]
     return [
         Text(f"Tugas: {clip(info['judul'])} ({info['task_id']})", tag="p", css="subtitle"),
-        Text(f"Mulai {fmt.tanggal_jam(tt.mulai, tt.tz)}; batas {fmt.tanggal_jam(tt.batas, tt.tz)}. "
-             f"Cakupan: {clip(cakupan)}."),
+        Text(f"Mulai {fmt.tanggal_jam_lokal(tt.mulai, tt.tz, zone)}; "
+             f"batas {fmt.tanggal_jam_lokal(tt.batas, tt.tz, zone)}. Cakupan: {clip(cakupan)}."),
+        heading.data_per(tt, provinsi),
     ]
 
 
@@ -214,7 +216,8 @@ def heatmap_frame(tt: TaskTables, n: int = config.TREND_TASKS) -> pd.DataFrame:
         columns.append(date if seen[date] == 1 else f"{date} ({seen[date]})")
     m.columns = columns
     m.index.name = None
-    m = m.sort_index()
+    ranked = tt["province_summary"].sort_values(["rank", "provinsi"])["provinsi"]  # this task's rate, highest first
+    m = m.reindex([*[p for p in ranked if p in m.index], *sorted(set(m.index) - set(ranked))])
     m.attrs["tasks"] = dict(zip(columns, (clip(j, 80) for j in latest["judul"])))
     return m
 
@@ -312,9 +315,9 @@ def quality_table(tt: TaskTables, provinsi: str | None) -> Table:
         o = o[o["provinsi"] == provinsi]
     g = o.groupby("outcome")["rows"].sum()
     order = [k for k in OUTCOME_LABEL if k in g.index]
-    out = pd.DataFrame({"Hasil pemeriksaan": [OUTCOME_LABEL[k] for k in order], "Kode": order,
+    out = pd.DataFrame({"Hasil pemeriksaan": [OUTCOME_LABEL[k] for k in order],
                         "Baris": [fmt.angka(g[k]) for k in order]})
-    return Table(out, numeric=("Baris",), widths=(55.0, 30.0, 15.0), css="sempit")
+    return Table(out, numeric=("Baris",), widths=(75.0, 25.0), css="sempit")
 
 
 def quality_row(tt: TaskTables, provinsi: str | None) -> pd.Series:
@@ -322,7 +325,8 @@ def quality_row(tt: TaskTables, provinsi: str | None) -> pd.Series:
     q = tt["quality_summary"]
     q = q[q["provinsi"] == provinsi] if provinsi is not None else q[q["level"] == "nasional"]
     if q.empty:
-        return pd.Series({"rows": 0, "counted": 0, "rejected": 0, "recovered": 0, "resigned_rows": 0})
+        return pd.Series({"rows": 0, "counted": 0, "rejected": 0, "duplicates": 0, "rejected_other": 0, "recovered": 0,
+                          "resigned_rows": 0})
     return q.iloc[0]
 
 
@@ -337,7 +341,8 @@ def quality_facts(tt: TaskTables, provinsi: str | None) -> Facts:
     return Facts([
         ("Baris formulir diperiksa", fmt.angka(int(q["rows"]))),
         ("Terhitung", fmt.angka(int(q["counted"]))),
-        ("Ditolak", fmt.angka(int(q["rejected"]))),
+        ("Ditolak (tidak memenuhi syarat)", fmt.angka(int(q["rejected_other"]))),
+        ("Kiriman ulang dari TPP yang sudah terhitung", fmt.angka(int(q["duplicates"]))),
         ("Nomor absen salah ketik yang dipulihkan", fmt.angka(int(q["recovered"]))),
         ("TPP berstatus mengundurkan diri yang masih mengirim (Data TPP perlu diperbarui)",
          fmt.angka(int(q["resigned_rows"]))),
@@ -351,15 +356,16 @@ def quarantine_table(tt: TaskTables, provinsi: str | None) -> Table | Text:
     if q.empty:
         return Text("Tidak ada baris Data TPP yang dikarantina" + (" untuk provinsi ini." if provinsi else "."))
     g = q.groupby("reason").size()
-    out = pd.DataFrame({"Alasan karantina": [QUARANTINE_LABEL.get(k, k) for k in g.index], "Kode": g.index,
+    out = pd.DataFrame({"Alasan karantina": [QUARANTINE_LABEL.get(k, k) for k in g.index],
                         "Baris Data TPP": [fmt.angka(v) for v in g.to_numpy()]})
-    return Table(out, numeric=("Baris Data TPP",), widths=(50.0, 30.0, 20.0), css="sempit")
+    return Table(out, numeric=("Baris Data TPP",), widths=(70.0, 30.0), css="sempit")
 
 
 def validation_summary(tt: TaskTables) -> Table:
     c = tt["validation_checks"]
-    out = pd.DataFrame({"Suite": c["suite"], "Pemeriksaan": c["description"], "Kolom": c["column"],
-                        "Tingkat": c["severity"].map({"critical": "kritis", "warning": "peringatan"}),
+    out = pd.DataFrame({"Data": c["suite"].map(lambda k: validate.SUITE_LABEL.get(k, (k,))[0]),
+                        "Pemeriksaan": c["description"], "Kolom": c["column"],
+                        "Jenis": c["severity"].map(validate.SEVERITY_LABEL),
                         "Baris gagal": c["unexpected_count"].map(fmt.angka),
                         "Hasil": c["success"].map({True: "lulus", False: "gagal"})})
     return Table(out, numeric=("Baris gagal",), widths=(18.0, 37.0, 18.0, 10.0, 9.0, 8.0), css="kecil")
@@ -510,7 +516,7 @@ def kabupaten_extremes_intro() -> Text:
 
 def kabupaten_extremes_headings(n: int = config.KABUPATEN_TOP_N) -> tuple[Text, Text]:
     return (Text(f"{fmt.angka(n)} kabupaten/kota terbaik", tag="h3"),
-            Text(f"{fmt.angka(n)} kabupaten/kota terlemah", tag="h3"))
+            Text(f"{fmt.angka(n)} kabupaten/kota terendah", tag="h3"))
 
 
 def kabupaten_extremes(tt: TaskTables, n: int = config.KABUPATEN_TOP_N) -> tuple[Table | Text, Table | Text]:

@@ -222,7 +222,7 @@ _PAGE_STYLE = (
     "text-align:left;vertical-align:top}th{background:#e9eef3}.num{text-align:right;white-space:nowrap}"
     ".ok{color:#1a7f37}.fail{color:#b42318;font-weight:bold}.warn{color:#9a6700;font-weight:bold}"
     ".gulir{max-width:100%;overflow-x:auto}"
-    "@media (max-width:640px){body{margin:1em auto;padding:0 3mm}td,th{padding:3px 4px}"
+    "h1{overflow-wrap:anywhere}@media (max-width:640px){body{margin:1em auto;padding:0 3mm}td,th{padding:3px 4px}"
     "td{overflow-wrap:break-word}}"
 )
 

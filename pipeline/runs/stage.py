@@ -237,6 +237,7 @@ def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: 
         "batas": task["batas"].isoformat(), "timezone": str(task["timezone"]), "cakupan": str(task["cakupan"]),
         "provinces": result.provinces,
         "latest_response": headline.latest_response(resolved.checked),
+        "national_change": headline.national_change(tabs["trend_national"], task_id),
         "schedule": [{"task_id": r.task_id, "judul": r.judul, "mulai": r.mulai.isoformat()}
                      for r in resolved.schedule.itertuples()],
         "inputs": result.inputs,
