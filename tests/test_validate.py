@@ -82,7 +82,7 @@ def test_validation_page_speaks_plain_indonesian():
     soup = BeautifulSoup(page, "html.parser")
     text = soup.get_text(" ")
     # no suite, expectation, severity or reason codes for readers
-    for code in ("expect_column", "critical", "warning", "missing_id", "Suite", "roster"):
+    for code in ("expect_column", "critical", "warning", "missing_id", "Suite", "roster", "nomor_absen"):
         assert code not in text, code
     assert "Data TPP" in text and "wajib" in text and "baris dikarantina" in text
     failed = [tr.find_all("td") for tr in soup.select("table")[1].select("tbody tr")]
@@ -91,3 +91,10 @@ def test_validation_page_speaks_plain_indonesian():
     assert (4, "Nomor absen kosong atau bukan angka") in shown and (5, "Nomor absen kosong atau bukan angka") in shown
     assert (2, "Provinsi tidak dikenal") in shown and (3, "Nomor absen dipakai di dua baris atau lebih") in shown
     assert soup.find("meta", attrs={"name": "viewport"}) is not None
+
+
+def test_column_labels_read_as_words():
+    assert validate.column_label("nomor_absen") == "Nomor absen"
+    assert validate.column_label("nomor_absen_input") == "Nomor absen"
+    assert validate.column_label("media_konvensional") == "Media konvensional"
+    assert validate.column_label("timestamp") == "Cap waktu"

@@ -364,7 +364,7 @@ def quarantine_table(tt: TaskTables, provinsi: str | None) -> Table | Text:
 def validation_summary(tt: TaskTables) -> Table:
     c = tt["validation_checks"]
     out = pd.DataFrame({"Data": c["suite"].map(lambda k: validate.SUITE_LABEL.get(k, (k,))[0]),
-                        "Pemeriksaan": c["description"], "Kolom": c["column"],
+                        "Pemeriksaan": c["description"], "Kolom": c["column"].map(validate.column_label),
                         "Jenis": c["severity"].map(validate.SEVERITY_LABEL),
                         "Baris gagal": c["unexpected_count"].map(fmt.angka),
                         "Hasil": c["success"].map({True: "lulus", False: "gagal"})})

@@ -216,6 +216,14 @@ SUITE_LABEL = {
     "village_media": ("Data media desa", "Setiap baris data media desa."),
 }
 SEVERITY_LABEL = {"critical": "wajib", "warning": "peringatan"}
+_COLUMN_LABEL = {"nomor_absen_input": "Nomor absen", "timestamp": "Cap waktu", "source_row": "Baris",
+                 "counted_id": "Nomor absen terhitung", "counted_on_time": "Tepat waktu", "outcome": "Hasil"}
+
+
+def column_label(column: object) -> str:
+    """A column as readers know it: "nomor_absen" -> "Nomor absen"."""
+    text = _COLUMN_LABEL.get(str(column), str(column).replace("_", " "))
+    return text[:1].upper() + text[1:]
 _PAGE_STYLE = (
     "body{font-family:'DejaVu Sans',sans-serif;font-size:13px;line-height:1.4;margin:2em auto;max-width:1100px;"
     "padding:0 1em}table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 6px;"
@@ -240,7 +248,7 @@ def _checks_table(res: SuiteResult) -> str:
     rows = []
     for r in res.checks.itertuples():
         cls = "ok" if r.success else ("fail" if r.severity == "critical" else "warn")
-        rows.append(f"<tr><td>{e(str(r.description))}</td><td>{e(str(r.column))}</td>"
+        rows.append(f"<tr><td>{e(str(r.description))}</td><td>{e(column_label(r.column))}</td>"
                     f"<td>{e(SEVERITY_LABEL.get(r.severity, str(r.severity)))}</td>"
                     f"<td>{e(_consequence(r.severity, res.suite))}</td>"
                     f"<td class=\"{cls}\">{'lulus' if r.success else 'gagal'}</td>"
@@ -256,7 +264,7 @@ def _failures_table(res: SuiteResult, max_rows: int) -> str:
     shown = res.failures.head(max_rows)
     rows = "".join(f"<tr><td class=\"num\">{r.source_row}</td>"
                    f"<td>{e(described.get((r.expectation, str(r.column)), str(r.expectation)))}</td>"
-                   f"<td>{e(str(r.column))}</td><td>{e(str(r.value))}</td></tr>" for r in shown.itertuples())
+                   f"<td>{e(column_label(r.column))}</td><td>{e(str(r.value))}</td></tr>" for r in shown.itertuples())
     return (f"<h3>Baris yang gagal ({len(res.failures)}; {len(shown)} pertama)</h3><div class=\"gulir\"><table><thead>"
             "<tr><th>Baris di berkas</th><th>Pemeriksaan</th><th>Kolom</th><th>Nilai</th></tr></thead><tbody>"
             f"{rows}</tbody></table></div>")
