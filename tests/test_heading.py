@@ -55,3 +55,9 @@ def test_pusat_first_page_names_what_to_act_on():
     assert texts[2] == "Penurunan terbesar sejak tugas sebelumnya: Bali (\u221220,00 poin); Papua (\u22125,00 poin)."
     first = heading.pusat_actions(_tt(national_change=None))[0].text
     assert first.endswith("belum ada tugas nasional sebelumnya untuk dibandingkan.")
+
+
+def test_pusat_first_page_names_at_most_the_lowest_eight(monkeypatch):
+    monkeypatch.setattr(heading, "BELOW_SHOWN", 1)
+    texts = [t.text for t in heading.pusat_actions(_tt(national_change=None))]
+    assert texts[1].endswith("terendah lebih dulu: Gorontalo (40,00%) dan 1 lainnya (lihat peringkat).")

@@ -68,7 +68,7 @@ def short_label(text: object, limit: int = LABEL_CHARS) -> str:
 def _ranked_bars(frame: pd.DataFrame, label: str, national_rate: float, title: str) -> plt.Figure:
     """Horizontal participation bars in the frame's order, value at the bar's end; red below the
     national rate (dashed line). The legend sits under the axes, never over a bar."""
-    height = min(MAX_HEIGHT_IN, max(2.4, BAR_IN * len(frame) + 1.3))
+    height = min(MAX_HEIGHT_IN, max(2.4, BAR_IN * len(frame) + 1.1))
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
     rates = frame["participation_rate"].fillna(0).to_numpy()
     y = list(range(len(frame)))

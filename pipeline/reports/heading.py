@@ -20,6 +20,7 @@ from pipeline.reports.published import TaskTables
 from pipeline.rules import contract
 
 FALLS_SHOWN = 5
+BELOW_SHOWN = 8  # the lowest provinces named on the first page; the ranking lists them all
 
 
 def local_zone(provinsi: str | None) -> str | None:
@@ -79,9 +80,11 @@ def pusat_actions(tt: TaskTables) -> list[Text]:
     if below.empty:
         out.append(Text("Tidak ada provinsi di bawah partisipasi nasional."))
     else:
+        rest = len(below) - BELOW_SHOWN
+        more = f" dan {fmt.angka(rest)} lainnya (lihat peringkat)" if rest > 0 else ""
         out.append(Text(f"Perlu perhatian: {fmt.angka(len(below))} dari {fmt.angka(len(s))} provinsi di bawah "
                         f"partisipasi nasional, terendah lebih dulu: "
-                        f"{_names(below, lambda r: fmt.persen(r.participation_rate))}."))
+                        f"{_names(below.head(BELOW_SHOWN), lambda r: fmt.persen(r.participation_rate))}{more}."))
     falls = headline.largest_falls(s, FALLS_SHOWN)
     if not falls.empty:
         out.append(Text(f"Penurunan terbesar sejak tugas sebelumnya: {_names(falls, lambda r: fmt.poin(r.change))}."))
