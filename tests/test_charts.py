@@ -37,11 +37,11 @@ def test_legend_shows_only_the_colours_of_the_bars_drawn():
     assert _legend_labels(all_below) == ["Di bawah nasional", "Nasional 80,00%"]
 
 
-def test_national_line_is_drawn_over_the_bars_and_their_labels():
+def test_national_line_is_drawn_over_the_bars_under_their_value_labels():
     charts.setup()
     fig = charts.kabupaten_bars(_kab([0.5, 0.9, 0.95]), 0.8, "t")
     ax = fig.axes[0]
     (line,) = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
     assert list(line.get_xdata()) == [0.8, 0.8]
-    over = [a.get_zorder() for a in [*ax.patches, *ax.texts]]
-    assert over and line.get_zorder() > max(over)
+    assert ax.patches and line.get_zorder() > max(p.get_zorder() for p in ax.patches)
+    assert ax.texts and line.get_zorder() < min(t.get_zorder() for t in ax.texts)

@@ -78,8 +78,8 @@ def _ranked_bars(frame: pd.DataFrame, label: str, national_rate: float, title: s
     for yi, (r, raw) in enumerate(zip(rates, frame["participation_rate"])):
         ax.text(r + 0.008, yi, fmt.persen(raw), va="center", ha="left", fontsize=6.3, zorder=4,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4, "alpha": 0.85})
-    # The national line is drawn over the bars and their value labels, so it is never hidden.
-    ax.axvline(national_rate, color=PALETTE["garis"], linestyle="--", linewidth=1.2, zorder=5)
+    # The national line is drawn over the bars (never hidden by them), under the value labels (kept legible).
+    ax.axvline(national_rate, color=PALETTE["garis"], linestyle="--", linewidth=1.2, zorder=3)
     ax.set_xlim(0, 1.15)
     ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     _percent_axis(ax.xaxis)
