@@ -231,7 +231,7 @@ _PAGE_STYLE = (
     ".ok{color:#1a7f37}.fail{color:#b42318;font-weight:bold}.warn{color:#9a6700;font-weight:bold}"
     ".gulir{max-width:100%;overflow-x:auto}"
     "h1{overflow-wrap:anywhere}@media (max-width:640px){body{margin:1em auto;padding:0 3mm}td,th{padding:3px 4px}"
-    "td{overflow-wrap:break-word}}"
+    "td{overflow-wrap:break-word}td.nilai{overflow-wrap:anywhere}}"
 )
 
 
@@ -264,7 +264,8 @@ def _failures_table(res: SuiteResult, max_rows: int) -> str:
     shown = res.failures.head(max_rows)
     rows = "".join(f"<tr><td class=\"num\">{r.source_row}</td>"
                    f"<td>{e(described.get((r.expectation, str(r.column)), str(r.expectation)))}</td>"
-                   f"<td>{e(column_label(r.column))}</td><td>{e(str(r.value))}</td></tr>" for r in shown.itertuples())
+                   f"<td>{e(column_label(r.column))}</td><td class=\"nilai\">{e(str(r.value))}</td></tr>"
+                   for r in shown.itertuples())
     return (f"<h3>Baris yang gagal ({len(res.failures)}; {len(shown)} pertama)</h3><div class=\"gulir\"><table><thead>"
             "<tr><th>Baris di berkas</th><th>Pemeriksaan</th><th>Kolom</th><th>Nilai</th></tr></thead><tbody>"
             f"{rows}</tbody></table></div>")
