@@ -2,7 +2,7 @@
 
 Nothing here defines a figure twice: eligibility is `compute.eligible_roster`, participation,
 on-time and response time are `compute.participation_frame` / `compute.participation_tables`,
-ranks are `tables.province_summary`'s, outcomes come from `rules.resolve.resolve_responses` (the task
+the rank is `tables.province_rank`, outcomes come from `rules.resolve.resolve_responses` (the task
 stage's code). This module only adds what a live page needs on top:
 
 - a TPP's live status: ``sudah`` (a counted row), ``belum`` (no counted row and no rejected row
@@ -130,8 +130,7 @@ def build(roster: pd.DataFrame, task: pd.Series, checked: pd.DataFrame) -> LiveD
     frame["kabupaten"] = frame["kabupaten"].fillna("")
     tabs = compute.participation_tables(frame)
     province = tabs["participation_province"].copy()
-    no_trend = pd.DataFrame(columns=["task_id", "task_order", "provinsi", "participation_rate"])
-    province["rank"] = tables.province_summary(province, no_trend, str(task["task_id"]))["rank"]  # the reports' rank
+    province["rank"] = tables.province_rank(province["participation_rate"])  # the reports' rank
     province = province.sort_values(["rank", "provinsi"], kind="stable").reset_index(drop=True)
     kabupaten = tabs["participation_kabupaten"].sort_values(
         ["participation_rate", "on_time_rate", "median_response_minutes", "kabupaten"],
