@@ -107,7 +107,8 @@ def _reused(links: pd.DataFrame, earlier: list[Earlier]) -> pd.Series:
         if not len(wanted):
             break
         hashes = np.asarray(prior.hashes(), dtype=np.uint64)
-        hit = np.isin(hashes, wanted)
+        at = np.minimum(np.searchsorted(wanted, hashes), len(wanted) - 1)  # `wanted` is sorted and unique
+        hit = wanted[at] == hashes
         if not hit.any():
             continue
         first_hash, first_pos = np.unique(hashes[hit], return_index=True)  # earliest row of each link
