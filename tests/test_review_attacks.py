@@ -154,3 +154,14 @@ def test_headers_trickled_past_the_deadline_stop_the_download(tmp_path, tricklin
         load.load_responses(root, task(root), download_dir=tmp_path / "dl")
     assert time.monotonic() - start < 6
     assert not (tmp_path / "dl").exists() or not any((tmp_path / "dl").iterdir())
+
+
+# --- A header pasted from a web page or a form question may carry zero-width characters
+
+def test_headers_with_zero_width_characters_match(tmp_path):
+    root = data_dir(tmp_path)
+    (root / "responses" / "t1.csv").write_text(
+        "Timestamp,Provinsi,Nomor\u00a0Absen,Nama\u200b,\u2060Link\u200d\n"
+        "2025-11-10 09:00:00,Bali,4,Ni Luh,https://x.com/1\n", encoding="utf-8")
+    frame = load.load_responses(root, task(root))
+    assert frame[["nomor_absen_input", "nama", "link"]].to_numpy().tolist() == [["4", "Ni Luh", "https://x.com/1"]]
