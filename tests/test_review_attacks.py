@@ -6,9 +6,11 @@ aliases, a multi-line YAML error, a URL that trickles its headers past the downl
 from __future__ import annotations
 
 import datetime as dt
+import io
 import socket
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -36,7 +38,8 @@ def task(root: Path):
 
 # --- A stray cell far from the data (XFD1048576) must not make the reader build a 17-billion-cell sheet
 
-def test_workbook_with_a_stray_far_cell_is_one_clear_error(tmp_path):
+@pytest.mark.parametrize("spelling", [b'r="XFD1048576"', b"r = 'XFD1048576'"])
+def test_workbook_with_a_stray_far_cell_is_one_clear_error(tmp_path, spelling):
     root = data_dir(tmp_path)
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -44,7 +47,11 @@ def test_workbook_with_a_stray_far_cell_is_one_clear_error(tmp_path):
     ws.append(["Timestamp", "Provinsi", "Nomor Absen", "Nama", "Link"])
     ws.append([dt.datetime(2025, 11, 10, 9), "Bali", 4, "Ni Luh", "https://x.com/1"])
     ws["XFD1048576"] = " "
-    wb.save(root / "responses" / "t1.xlsx")
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(root / "responses" / "t1.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():  # the XML may quote and space the attribute either way
+            out.writestr(info.filename, src.read(info.filename).replace(b'r="XFD1048576"', spelling))
     assert (root / "responses" / "t1.xlsx").stat().st_size < 10_000
     with pytest.raises(InputError) as err:
         load.load_responses(root, task(root))
@@ -154,3 +161,14 @@ def test_headers_trickled_past_the_deadline_stop_the_download(tmp_path, tricklin
         load.load_responses(root, task(root), download_dir=tmp_path / "dl")
     assert time.monotonic() - start < 6
     assert not (tmp_path / "dl").exists() or not any((tmp_path / "dl").iterdir())
+
+
+# --- A header pasted from a web page or a form question may carry zero-width characters
+
+def test_headers_with_zero_width_characters_match(tmp_path):
+    root = data_dir(tmp_path)
+    (root / "responses" / "t1.csv").write_text(
+        "Timestamp,Provinsi,Nomor\u00a0Absen,Nama\u200b,\u2060Link\u200d\n"
+        "2025-11-10 09:00:00,Bali,4,Ni Luh,https://x.com/1\n", encoding="utf-8")
+    frame = load.load_responses(root, task(root))
+    assert frame[["nomor_absen_input", "nama", "link"]].to_numpy().tolist() == [["4", "Ni Luh", "https://x.com/1"]]

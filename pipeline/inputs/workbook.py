@@ -7,7 +7,6 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
-from xml.parsers import expat
 
 from pipeline import config
 from pipeline.errors import InputError
@@ -153,28 +152,27 @@ def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
+# The r attribute of a cell or row (<c r="XFD1048576">, <row r="1048576">): at most ~20 bytes, so a
+# match cut by a chunk boundary is whole in the kept tail of the previous chunk.
+_ROW = re.compile(rb"""(?<=\s)r\s*=\s*["']\$?[A-Za-z]{0,3}\$?([0-9]{1,7})["']""")
+_COLUMN = re.compile(rb"""(?<=\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]""")
+
+
 def _farthest_cell(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
-    """(last row, last column) of the cell and row references (r="XFD1048576") of a worksheet part,
-    parsed in chunks (never whole). A damaged part ends the scan: the workbook reader says what is wrong."""
-    far = [0, 1]
-
-    def start(name: str, attrs: dict) -> None:
-        local = name.rpartition(" ")[2]
-        ref = attrs.get("r") if local in ("c", "row") else None
-        if ref and (m := re.fullmatch(r"\$?([A-Za-z]{0,3})\$?([0-9]{1,7})", ref)):
-            far[0] = max(far[0], int(m[2]))
-            if m[1]:
-                far[1] = max(far[1], _column_number(m[1].encode()))
-
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.StartElementHandler = start
+    """(last row, last column) of the cell and row references of a worksheet part, read in chunks
+    (never whole). A damaged part ends the scan: the workbook reader then says what is wrong."""
+    rows, cols = 0, 1
+    tail = b""
     try:
         with zf.open(info) as fh:
-            while chunk := fh.read(1 << 20):
-                parser.Parse(chunk, False)
-    except (expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+            while chunk := fh.read(1 << 22):
+                text = tail + chunk
+                rows = max(rows, *map(int, _ROW.findall(text)), 0)
+                cols = max(cols, *map(_column_number, set(_COLUMN.findall(text))), 1)
+                tail = text[-64:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
         pass
-    return far[0], far[1]
+    return rows, cols
 
 
 def _check_extents(zf: zipfile.ZipFile, path: Path) -> None:

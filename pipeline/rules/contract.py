@@ -175,8 +175,11 @@ VILLAGE_MEDIA_REQUIRED = ("kode_desa", "desa", "kabupaten", "provinsi", "media_k
 
 
 def header_key(header: object) -> str:
-    """Header as matched: case-insensitive, whitespace collapsed, BOM removed."""
-    return " ".join(str(header).replace("\ufeff", "").split()).lower()
+    """Header as matched: case-insensitive, whitespace collapsed, BOM and zero-width characters removed."""
+    return " ".join(_ZERO_WIDTH.sub("", str(header)).split()).lower()
+
+
+_ZERO_WIDTH = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
 
 
 # --- Contacts ------------------------------------------------------------------------------------
