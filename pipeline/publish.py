@@ -81,6 +81,17 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def code_fingerprint(root: Path, globs: tuple[str, ...]) -> str:
+    """sha256 over the path and bytes of every file under `root` matching `globs` (sorted): the code
+    key of a run (runs/manifest.CODE_GLOBS) and of a history entry (figures/history.HISTORY_CODE)."""
+    h = hashlib.sha256()
+    files = sorted({p for g in globs for p in Path(root).glob(g) if p.is_file() and "__pycache__" not in p.parts})
+    for path in files:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(sha256_file(path).encode() + b"\n")
+    return h.hexdigest()
+
+
 # --- Publishing a whole task folder at once -------------------------------------------------------
 # A run builds the task's outputs in <out_root>/.staging/<task_id>.<pid>/ and only moves them to
 # <out_root>/<task_id>/ when everything is written. On Linux the two folders are exchanged in

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.figures.history import HISTORY_CODE
-from pipeline.runs.manifest import code_fingerprint
+from pipeline.publish import code_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "pipeline"
@@ -110,3 +110,40 @@ def test_a_change_to_presentation_keeps_the_history_key(tmp_path):
     with open(copy / "pipeline/reports/charts.py", "a", encoding="utf-8") as fh:
         fh.write("\n# a chart's colour\n")
     assert code_fingerprint(copy, HISTORY_CODE) == before
+
+
+# Which subpackages each may import (besides itself and the shared config, errors, publish).
+# The flow is inputs -> rules -> figures -> reports -> runs; inputs reads headers, provinces and
+# ids through the contract's vocabulary (rules/contract.py), the only import against the flow.
+ALLOWED_IMPORTS = {
+    "inputs": {"rules.contract"},
+    "rules": set(),
+    "figures": {"rules"},
+    "reports": {"rules", "figures"},
+    "runs": {"inputs", "rules", "figures", "reports", "live"},
+    "live": {"inputs", "rules", "figures", "reports", "runs"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline."):
+            module = node.module.removeprefix("pipeline.")
+            found.update(f"{module}.{a.name}" if "." not in module else module for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module == "pipeline":
+            found.update(a.name for a in node.names)
+    return found
+
+
+def test_imports_follow_the_flow():
+    wrong = []
+    for sub, allowed in ALLOWED_IMPORTS.items():
+        for path in sorted((PACKAGE / sub).rglob("*.py")):
+            for target in _imports(path):
+                top = target.split(".")[0]
+                if top in (sub, "config", "errors", "publish", "__version__"):
+                    continue
+                if top not in allowed and ".".join(target.split(".")[:2]) not in allowed:
+                    wrong.append(f"{rel(path)} imports pipeline.{target}")
+    assert not wrong, wrong

@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 
 from pipeline import config
 from pipeline.errors import ValidationFailed
+from pipeline.reports import validation_page
 from pipeline.rules import validate
 
 
@@ -70,7 +71,7 @@ def test_validation_page_escapes_values():
     df = roster_frame()
     df.loc[4, "nomor_absen"] = pd.NA
     res = validate.run_suite("roster", df.assign(kabupaten=pd.array(["<script>x</script>"] * 6, dtype="string")))
-    page = validate.validation_page([res], task_id="<t>")
+    page = validation_page.validation_page([res], task_id="<t>")
     assert "<script>" not in page and "&lt;t&gt;" in page
 
 
@@ -78,7 +79,7 @@ def test_validation_page_speaks_plain_indonesian():
     df = roster_frame()
     df.loc[4, "nomor_absen"] = pd.NA
     res = validate.run_suite("roster", df)
-    page = validate.validation_page([res], task_id="t")
+    page = validation_page.validation_page([res], task_id="t")
     soup = BeautifulSoup(page, "html.parser")
     text = soup.get_text(" ")
     # no suite, expectation, severity or reason codes for readers
@@ -94,7 +95,7 @@ def test_validation_page_speaks_plain_indonesian():
 
 
 def test_column_labels_read_as_words():
-    assert validate.column_label("nomor_absen") == "Nomor absen"
-    assert validate.column_label("nomor_absen_input") == "Nomor absen"
-    assert validate.column_label("media_konvensional") == "Media konvensional"
-    assert validate.column_label("timestamp") == "Cap waktu"
+    assert validation_page.column_label("nomor_absen") == "Nomor absen"
+    assert validation_page.column_label("nomor_absen_input") == "Nomor absen"
+    assert validation_page.column_label("media_konvensional") == "Media konvensional"
+    assert validation_page.column_label("timestamp") == "Cap waktu"

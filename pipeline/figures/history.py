@@ -38,6 +38,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline import config
+from pipeline.publish import code_fingerprint as fingerprint
+
 # Roster columns a task's counted rows and trend figures depend on (contacts excluded).
 ROSTER_COLUMNS = ("source_row", "nomor_absen_raw", "nama", "jabatan", "provinsi", "kabupaten", "status",
                   "tanggal_resign", "tanggal_bergabung", "quarantine_reason")
@@ -51,9 +54,7 @@ HISTORY_CODE = ("pipeline/inputs/**/*.py", "pipeline/rules/**/*.py", "pipeline/f
 
 
 def code_fingerprint() -> str:
-    from pipeline.runs.manifest import code_fingerprint as fingerprint
-
-    return fingerprint(globs=HISTORY_CODE)
+    return fingerprint(config.PROJECT_ROOT, HISTORY_CODE)
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.figures.tables import ACTION_INACTIVE, ACTION_PEMBINAAN  # noqa: F401 (the actions' wording, for tests)
-from pipeline.reports import fmt, heading
+from pipeline.reports import fmt, heading, validation_page
 from pipeline.reports.display import (  # noqa: F401 (notebooks: present.Text; tests: present.task_label)
     MAX_CELL,
     MAX_TEXT,
@@ -27,7 +27,7 @@ from pipeline.reports.display import (  # noqa: F401 (notebooks: present.Text; t
 )
 from pipeline.reports.labels import submitted_text
 from pipeline.reports.published import TaskTables, load_task_tables  # noqa: F401 (notebooks: present.load_task_tables)
-from pipeline.rules import contract, validate
+from pipeline.rules import contract
 
 OUTCOME_LABEL = {
     "counted": "Terhitung", "recovered": "Terhitung (nomor absen dipulihkan)", "missing_id": "Nomor absen kosong",
@@ -363,9 +363,9 @@ def quarantine_table(tt: TaskTables, provinsi: str | None) -> Table | Text:
 
 def validation_summary(tt: TaskTables) -> Table:
     c = tt["validation_checks"]
-    out = pd.DataFrame({"Data": c["suite"].map(lambda k: validate.SUITE_LABEL.get(k, (k,))[0]),
-                        "Pemeriksaan": c["description"], "Kolom": c["column"].map(validate.column_label),
-                        "Jenis": c["severity"].map(validate.SEVERITY_LABEL),
+    out = pd.DataFrame({"Data": c["suite"].map(lambda k: validation_page.SUITE_LABEL.get(k, (k,))[0]),
+                        "Pemeriksaan": c["description"], "Kolom": c["column"].map(validation_page.column_label),
+                        "Jenis": c["severity"].map(validation_page.SEVERITY_LABEL),
                         "Baris gagal": c["unexpected_count"].map(fmt.angka),
                         "Hasil": c["success"].map({True: "lulus", False: "gagal"})})
     return Table(out, numeric=("Baris gagal",), widths=(18.0, 37.0, 18.0, 10.0, 9.0, 8.0), css="kecil")

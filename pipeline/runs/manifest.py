@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import __version__, config
-from pipeline.publish import atomic_write_text, sha256_file
+from pipeline.publish import atomic_write_text, code_fingerprint, sha256_file
 
 
 def locked_versions(lock: Path = config.PROJECT_ROOT / "requirements.lock") -> dict[str, dict]:
@@ -60,18 +60,6 @@ CODE_GLOBS = ("pipeline/**/*.py", "pipeline/reports/templates/**/*", "notebooks/
               "requirements.lock", "pyproject.toml")
 
 
-def code_fingerprint(root: Path = config.PROJECT_ROOT, globs: tuple[str, ...] = CODE_GLOBS) -> str:
-    """sha256 over the path and bytes of every file matching `globs` (sorted)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    files = sorted({p for g in globs for p in Path(root).glob(g) if p.is_file() and "__pycache__" not in p.parts})
-    for path in files:
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(sha256_file(path).encode() + b"\n")
-    return h.hexdigest()
-
-
 def run_key(inputs: list[dict], parameters: dict) -> str | None:
     """Hash of everything a run's outputs depend on, or None when an input can't be hashed
     beforehand (a task read from a URL: the live form is fetched on every run)."""
@@ -82,7 +70,7 @@ def run_key(inputs: list[dict], parameters: dict) -> str | None:
     material = {
         "inputs": sorted((i["role"], i["path"], i["sha256"]) for i in inputs),
         "parameters": {k: v for k, v in sorted(parameters.items()) if k != "data_dir"},
-        "code": code_fingerprint(),
+        "code": code_fingerprint(config.PROJECT_ROOT, CODE_GLOBS),
         "python": sys.version.split()[0],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

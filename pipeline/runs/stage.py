@@ -24,6 +24,7 @@ from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, rost
 from pipeline.figures.tables import Resolved, build_tables
 from pipeline.inputs import load
 from pipeline.publish import atomic_write_text, sha256_file, write_csv
+from pipeline.reports import validation_page
 from pipeline.rules import validate
 from pipeline.rules.eligibility import require_eligible
 from pipeline.rules.resolve import resolve_responses
@@ -239,7 +240,7 @@ def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: 
     task, task_id = resolved.task, result.task_id
     for name, df in tabs.items():
         write_csv(df, config.tables_dir(out) / f"{name}.csv")
-    page = validate.validation_page(resolved.suites, task_id=task_id, proof_flags=tabs["proof_flags"])
+    page = validation_page.validation_page(resolved.suites, task_id=task_id, proof_flags=tabs["proof_flags"])
     atomic_write_text(out / "validation" / "index.html", page)
     prov = tabs["participation_province"]
     result.provinces = [p for p, n in zip(prov["provinsi"], prov["eligible"]) if n > 0]
