@@ -405,3 +405,77 @@ def test_kabupaten_extremes_read_the_ranking_and_say_when_none_is_big_enough(tmp
     empty = present.TaskTables(tmp_path, {}, {"kabupaten_ranking": tables.kabupaten_ranking(k[k["eligible"] < m])})
     best, worst = present.kabupaten_extremes(empty)
     assert isinstance(best, present.Text) and f"sedikitnya {m} TPP" in best.text
+
+
+# --- Contacts typed into a name or a link (hostile sample) --------------------------------------------
+
+HOSTILE_NAME = "Budi 0812-3456-7890 budi.tpp@gmail.com"
+HOSTILE_DIGITS = "81234567890"
+
+
+@pytest.fixture(scope="module")
+def hostile_rendered(small_sample, tmp_path_factory):
+    """The small sample with one Gorontalo TPP of the latest task whose roster name and typed name carry
+    a phone number and an e-mail, and whose counted link carries both too (sent late, so that the
+    late list names them); rendered with `python -m pipeline report`: (data, task folder, nomor_absen)."""
+    import shutil
+
+    from tests.conftest import run_cli
+
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    shutil.copytree(small_sample, data)
+    roster = pd.read_csv(data / "roster.csv", dtype=str, keep_default_na=False)
+    path = sorted((data / "responses").glob("2025-11-10-*.csv"))[-1]
+    resp = pd.read_csv(path, dtype=str, keep_default_na=False)
+    own = roster[roster["Provinsi"].map(contract.normalize_province).eq("Gorontalo") & roster["Status"].eq("Aktif")]
+    i = resp.index[resp["No Absen"].isin(own["Nomor Absen"]) & resp["Link Postingan Media Sosial"].str.startswith(
+        "https://www.facebook.com/")][0]
+    nomor = resp.at[i, "No Absen"]
+    roster.loc[roster["Nomor Absen"] == nomor, "Nama Lengkap"] = HOSTILE_NAME
+    resp.loc[resp["No Absen"] == nomor, "Nama"] = HOSTILE_NAME
+    resp.at[i, "Link Postingan Media Sosial"] += "?wa=6281234567890&mail=budi.tpp@gmail.com"
+    resp.at[i, "Stempel waktu"] = "12/11/2025 0.30.00"
+    roster.to_csv(data / "roster.csv", index=False)
+    resp.to_csv(path, index=False)
+    out = tmp_path_factory.mktemp("hostile-out")
+    proc = run_cli("report", "--data", str(data), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    task_dir = next(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return data, task_dir, int(nomor)
+
+
+def _leaks(text: str) -> list[str]:
+    found = [m.group(0) for m in (EMAIL_RE.search(text), PHONE_RE.search(text)) if m]
+    return found + (["digits"] if HOSTILE_DIGITS in re.sub(r"\D", "", text) else [])
+
+
+def test_contacts_typed_into_a_name_or_link_never_reach_a_page(hostile_rendered):
+    data, task_dir, nomor = hostile_rendered
+    checked = tables(task_dir, "responses_checked")
+    row = checked[checked["nomor_absen"] == nomor].iloc[0]
+    assert row["outcome"] == "counted" and "6281234567890" in row["link"]  # the tables keep the raw text
+    assert nomor in set(tables(task_dir, "late_responders")["nomor_absen"])
+    soup = soup_of(task_dir, "gorontalo")
+    late = table_with(soup, "No. absen", "Nama", "Waktu kirim")
+    assert [fmt.angka(nomor), "Budi [kontak disembunyikan]"] in [r[:2] for t in late for r in t["rows"]]
+    files = _distributed(task_dir)
+    assert len([f for f in files if f.suffix == ".pdf"]) == 38
+    for path in files:
+        if path.suffix == ".pdf":
+            text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        else:
+            text = re.sub(r'src="data:image/[^"]+"', "", path.read_text(encoding="utf-8"))
+        assert _leaks(text) == [], path
+
+
+def test_live_pages_of_the_hostile_sample_show_no_contact(hostile_rendered, tmp_path):
+    from pipeline.live.watch import Watcher
+
+    data, _, nomor = hostile_rendered
+    clock = pd.Timestamp("2025-11-12 01:00", tz="Asia/Jakarta")
+    w = Watcher(data, "2025-11-10-hari-pahlawan", tmp_path, every=2, clock=lambda: clock, log=lambda *_: None)
+    assert w.refresh().failure is None
+    pages = sorted((tmp_path / "live").rglob("*.html"))
+    assert sum(f'data-nomor-absen="{nomor}"' in p.read_text(encoding="utf-8") for p in pages) == 1
+    for p in pages:
+        assert _leaks(p.read_text(encoding="utf-8")) == [], p

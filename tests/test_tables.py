@@ -130,3 +130,61 @@ def test_quality_summary_keeps_repeat_submissions_apart_from_rejections():
     q = tables.quality_summary(outcomes, pd.DataFrame({"provinsi": [], "rows": []}))
     bali = q[q["provinsi"] == "Bali"].iloc[0]
     assert (bali["rejected"], bali["duplicates"], bali["rejected_other"]) == (12, 7, 5)
+
+
+def _roster(rows):
+    """Roster rows: (nomor_absen, nama, kabupaten, tanggal_resign); all usable."""
+    return pd.DataFrame({
+        "nomor_absen": pd.array([r[0] for r in rows], dtype="Int64"), "nama": [r[1] for r in rows],
+        "kabupaten": [r[2] for r in rows], "tanggal_resign": [r[3] for r in rows],
+        "quarantine_reason": [None] * len(rows),
+    })
+
+
+def test_late_responders_are_the_counted_rows_after_batas_with_how_late():
+    task = pd.Series({"task_id": "t", "batas": pd.Timestamp("2025-11-11 23:59", tz="Asia/Jakarta")})
+    roster = _roster([(1, "Andi", "Badung", None), (2, "Budi", "Badung", None), (3, "Citra", "Gianyar", None),
+                      (4, "Dewi", "Pidie", None)])
+    checked = pd.DataFrame({
+        "nomor_absen": pd.array([1, 2, 3, 3, 4], dtype="Int64"),
+        "outcome": ["counted", "recovered", "counted", "duplicate", "invalid_link"],
+        "on_time": pd.array([True, False, False, False, False], dtype="boolean"),
+        "timestamp": pd.to_datetime(["2025-11-11 10:00", "2025-11-12 01:29", "2025-11-12 00:04",
+                                     "2025-11-12 05:00", "2025-11-13 00:00"]).tz_localize("Asia/Jakarta"),
+        "roster_provinsi": ["Bali", "Bali", "Bali", "Bali", "Aceh"],
+        "roster_kabupaten": ["Badung", "Badung", "Gianyar", "Gianyar", "Pidie"],
+        "nama": ["andi", "budi typed", "citra", "citra", "dewi"],
+    })
+    late = tables.late_responders(checked, roster, task)
+    # on-time, rejected and duplicate rows are left out; the roster's name is shown, not the typed one
+    assert late[["kabupaten", "nomor_absen", "nama"]].values.tolist() == [["Badung", 2, "Budi"],
+                                                                          ["Gianyar", 3, "Citra"]]
+    assert late["minutes_late"].tolist() == [90.0, 5.0]
+    assert late["timestamp"].iloc[1] == "2025-11-12T00:04:00+07:00"
+    none = tables.late_responders(checked[checked["on_time"].fillna(True)], roster, task)
+    assert none.empty and list(none.columns) == list(late.columns)
+
+
+def test_resigned_tpp_names_each_resigned_sender_once_with_the_roster_date():
+    roster = _roster([(7, "Eka", "Badung", pd.Timestamp("2025-06-30")), (8, "Fajar", "Pidie", "2025-01-02"),
+                      (9, "Gita", "Badung", None)])
+    rc = pd.DataFrame({
+        "nomor_absen": pd.array([7, 7, 8, 9, 9], dtype="Int64"), "provinsi": ["Bali", "Bali", "Aceh", "Bali", "Bali"],
+        "outcome": ["not_eligible", "not_eligible", "not_eligible", "not_eligible", "counted"],
+        "detail": ["resigned", "resigned", "resigned", "not_joined", ""],
+    })
+    got = tables.resigned_tpp(rc, roster)
+    assert got.values.tolist() == [["Aceh", "Pidie", 8, "Fajar", "2025-01-02", 1],
+                                   ["Bali", "Badung", 7, "Eka", "2025-06-30", 2]]
+    # the named rows add up to the per-province counts the quality summary reads
+    counts = tables.compute.resigned_responders(rc).set_index("provinsi")["rows"]
+    assert got.groupby("provinsi")["rows"].sum().to_dict() == counts.to_dict()
+
+
+def test_village_media_national_sums_the_provinces():
+    per = pd.DataFrame({"provinsi": ["Aceh", "Bali"], "desa": [10, 30], "with_website": [1, 9],
+                        "rate_website": [0.1, 0.3], "with_konvensional": [5, 5], "rate_konvensional": [0.5, 1 / 6]})
+    nat = tables.village_media_national(per)
+    assert nat.iloc[0].to_dict() == {"desa": 40, "with_website": 10, "rate_website": 0.25,
+                                     "with_konvensional": 10, "rate_konvensional": 0.25}
+    assert tables.village_media_national(pd.DataFrame(columns=["provinsi", "desa"])).empty

@@ -47,7 +47,10 @@ TABLES = {
     "outcomes": "response rows per province and outcome",
     "quality_summary": "response rows checked, counted, rejected, recovered, from resigned TPP; per province, national",
     "resigned_responders": "per province: rows from TPP the roster marks as resigned (roster needs updating)",
+    "resigned_tpp": "who: each TPP marked as resigned who still sends (kabupaten, name, tanggal_resign, rows)",
+    "late_responders": "who: each TPP whose counted row came after batas (kabupaten, name, timestamp, minutes_late)",
     "village_media": "villages per province with conventional and online media (when the data is there)",
+    "village_media_national": "the same media counts and rates over every province (one row; empty without data)",
     "validation_checks": "every expectation of every suite with its result",
     "validation_failures": "every (row, expectation) that failed",
 }
@@ -103,12 +106,15 @@ def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
     flagged = proof.with_flag_warnings(r.checked, tabs["proof_flags"])
     tabs["responses_checked"] = responses_checked(flagged, outcome_detail(r.checked, r.roster, r.task))
     tabs["resigned_responders"] = compute.resigned_responders(tabs["responses_checked"])
+    tabs["resigned_tpp"] = resigned_tpp(tabs["responses_checked"], r.roster)
+    tabs["late_responders"] = late_responders(r.checked, r.roster, r.task)
     tabs["quality_summary"] = quality_summary(tabs["outcomes"], tabs["resigned_responders"])
     tabs["roster_quarantine"] = roster_quarantine(r.roster)
     if r.media is not None:
         tabs["village_media"] = compute.village_media_coverage(r.media)
     else:
         tabs["village_media"] = pd.DataFrame(columns=["provinsi", "desa"])
+    tabs["village_media_national"] = village_media_national(tabs["village_media"])
     tabs["validation_checks"], tabs["validation_failures"] = validate.results_frames(r.suites)
     return tabs
 
@@ -154,6 +160,65 @@ def responses_checked(checked: pd.DataFrame, detail: pd.Series) -> pd.DataFrame:
         "link": checked["link"],
     })
     return out[RESPONSES_CHECKED_COLUMNS]
+
+
+def _roster_people(roster: pd.DataFrame) -> pd.DataFrame:
+    """Usable roster rows by nomor_absen (first row of an id): nama, kabupaten, tanggal_resign."""
+    usable = roster[roster["quarantine_reason"].isna() & roster["nomor_absen"].notna()]
+    cols = [c for c in ("nama", "kabupaten", "tanggal_resign") if c in usable]
+    people = usable.assign(nomor_absen=usable["nomor_absen"].astype("int64"))
+    return people.drop_duplicates("nomor_absen").set_index("nomor_absen")[cols]
+
+
+def resigned_tpp(checked_table: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
+    """Who still sends although the roster marks them as resigned: one row per TPP (the rows of
+    `compute.resigned_responders`, named), ordered by province, kabupaten, nomor_absen."""
+    c = checked_table
+    hit = c[(c["outcome"] == "not_eligible") & c["detail"].fillna("").eq("resigned")]
+    cols = ["provinsi", "kabupaten", "nomor_absen", "nama", "tanggal_resign", "rows"]
+    if hit.empty:
+        return pd.DataFrame(columns=cols)
+    g = hit.groupby(hit["nomor_absen"].astype("int64"), sort=True)
+    out = pd.DataFrame({"provinsi": g["provinsi"].first(), "rows": g.size()})
+    people = _roster_people(roster).reindex(out.index)
+    out["kabupaten"] = people["kabupaten"]
+    out["nama"] = people["nama"]
+    resign = people.get("tanggal_resign", pd.Series(pd.NaT, index=people.index))
+    out["tanggal_resign"] = resign.map(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d") if pd.notna(v) else "")
+    out = out.rename_axis("nomor_absen").reset_index()
+    return out.sort_values(["provinsi", "kabupaten", "nomor_absen"], kind="stable")[cols].reset_index(drop=True)
+
+
+def late_responders(checked: pd.DataFrame, roster: pd.DataFrame, task: pd.Series) -> pd.DataFrame:
+    """Who responded late but is counted: the counted row of each TPP whose timestamp is after the
+    task's batas (on_time False), with how late in minutes. Ordered by province, kabupaten, time."""
+    cols = ["provinsi", "kabupaten", "nomor_absen", "nama", "timestamp", "minutes_late"]
+    rows = checked[checked["outcome"].isin(compute.COUNTED) & checked["on_time"].eq(False)]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    ids = rows["nomor_absen"].astype("int64")
+    names = pd.Series(_roster_people(roster)["nama"].reindex(ids.to_numpy()).to_numpy(), index=rows.index)
+    ts = pd.to_datetime(rows["timestamp"])
+    late = (ts - pd.Timestamp(task["batas"])).dt.total_seconds() / 60
+    out = pd.DataFrame({
+        "provinsi": rows["roster_provinsi"].to_numpy(), "kabupaten": rows["roster_kabupaten"].to_numpy(),
+        "nomor_absen": ids.to_numpy(), "nama": names.fillna(rows["nama"]).to_numpy(),
+        "timestamp": ts.map(lambda t: t.isoformat()).to_numpy(), "minutes_late": late.round(2).to_numpy(),
+        "_ts": ts.to_numpy()})
+    out = out.sort_values(["provinsi", "kabupaten", "_ts", "nomor_absen"], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def village_media_national(per_province: pd.DataFrame) -> pd.DataFrame:
+    """One row over every province: villages, with each medium and its rate (empty without data)."""
+    with_cols = [c for c in per_province.columns if c.startswith("with_")]
+    if per_province.empty or not with_cols:
+        return pd.DataFrame(columns=["desa"])
+    out = {"desa": int(per_province["desa"].sum())}
+    for c in with_cols:
+        out[c] = int(per_province[c].sum())
+        out["rate_" + c.removeprefix("with_")] = out[c] / out["desa"] if out["desa"] else float("nan")
+    return pd.DataFrame([out])
 
 
 def roster_quarantine(roster: pd.DataFrame) -> pd.DataFrame:

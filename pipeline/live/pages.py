@@ -19,7 +19,8 @@ import pandas as pd
 from pipeline.live.state import BELUM, DITOLAK, SUDAH, LiveData, PageModel
 from pipeline.live.tokens import LIVE_DIR, below
 from pipeline.reports import fmt
-from pipeline.reports.present import OUTCOME_LABEL, clip
+from pipeline.reports.display import clip, mask_contacts
+from pipeline.reports.present import OUTCOME_LABEL
 from pipeline.rules.contract import province_slug
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -55,10 +56,13 @@ def when(ts: pd.Timestamp, tz: str) -> str:
 
 
 def _href_of_link(link: object) -> str | None:
-    """The web address of a counted row's link (a link typed without a scheme is read as https://)."""
+    """The web address of a counted row's link (a link typed without a scheme is read as https://);
+    None when the link holds a phone number or an e-mail address (display.mask_contacts)."""
     if link is None:
         return None
     text = str(link).strip()
+    if mask_contacts(text) != text:
+        return None
     return text if text.lower().startswith(("http://", "https://")) else "https://" + text
 
 

@@ -20,13 +20,33 @@ MAX_TEXT = 160
 MAX_CELL = 400
 NUM = ' class="num"'
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Contacts a TPP may type into any free-text field (name, link): an e-mail address, or an Indonesian
+# mobile number (08..., 628..., +62 8..., digits grouped by spaces, dots or dashes; 10-14 digits).
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_PHONE = re.compile(r"(?<!\d)(?:\+\s?62|62|0)[\s.\-]?8(?:[\s.\-]?\d){7,11}(?!\d)")
+_PHONE_DIGITS = (10, 14)
+CONTACT_MASK = "[kontak disembunyikan]"
+
+
+def _mask_phone(m: re.Match) -> str:
+    digits = re.sub(r"\D", "", m.group(0))
+    if digits.startswith("62"):
+        digits = "0" + digits[2:]
+    return CONTACT_MASK if _PHONE_DIGITS[0] <= len(digits) <= _PHONE_DIGITS[1] else m.group(0)
+
+
+def mask_contacts(text: str) -> str:
+    """Text with every e-mail address and Indonesian mobile number replaced by CONTACT_MASK
+    (pages are forwarded; the published tables keep the raw text as the audit trail)."""
+    return _PHONE.sub(_mask_phone, _EMAIL.sub(CONTACT_MASK, text))
 
 
 def clip(value: object, limit: int = MAX_TEXT) -> str:
-    """Untrusted text as shown: missing -> "", control characters -> space, at most `limit` characters."""
+    """Untrusted text as shown: missing -> "", control characters -> space, contacts masked
+    (mask_contacts), at most `limit` characters."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    text = _CONTROL.sub(" ", str(value))
+    text = mask_contacts(_CONTROL.sub(" ", str(value)))
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({fmt.angka(len(text))} karakter)"

@@ -12,7 +12,8 @@ import pandas as pd
 
 from pipeline.figures.proof import FLAG_LABELS, FLAGS
 from pipeline.reports import fmt
-from pipeline.reports.present import Table, TaskTables, Text, _task_title, clip
+from pipeline.reports.display import Table, Text, clip
+from pipeline.reports.present import TaskTables, _task_title
 
 __all__ = ["province_proof_table", "national_proof_table", "proof_intro"]
 
