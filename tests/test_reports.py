@@ -411,6 +411,7 @@ def test_kabupaten_extremes_read_the_ranking_and_say_when_none_is_big_enough(tmp
 
 HOSTILE_NAME = "Budi 0812-3456-7890 budi.tpp@gmail.com"
 HOSTILE_DIGITS = "81234567890"
+SILENT_NAME = "Sari +62 857-1111-2222"  # a non-responder: listed by name in the report and the workbook
 
 
 @pytest.fixture(scope="module")
@@ -432,6 +433,8 @@ def hostile_rendered(small_sample, tmp_path_factory):
         "https://www.facebook.com/")][0]
     nomor = resp.at[i, "No Absen"]
     roster.loc[roster["Nomor Absen"] == nomor, "Nama Lengkap"] = HOSTILE_NAME
+    silent = own.loc[~own["Nomor Absen"].isin(resp["No Absen"]), "Nomor Absen"].iloc[0]
+    roster.loc[roster["Nomor Absen"] == silent, "Nama Lengkap"] = SILENT_NAME
     resp.loc[resp["No Absen"] == nomor, "Nama"] = HOSTILE_NAME
     resp.at[i, "Link Postingan Media Sosial"] += "?wa=6281234567890&mail=budi.tpp@gmail.com"
     resp.at[i, "Stempel waktu"] = "12/11/2025 0.30.00"
@@ -446,7 +449,8 @@ def hostile_rendered(small_sample, tmp_path_factory):
 
 def _leaks(text: str) -> list[str]:
     found = [m.group(0) for m in (EMAIL_RE.search(text), PHONE_RE.search(text)) if m]
-    return found + (["digits"] if HOSTILE_DIGITS in re.sub(r"\D", "", text) else [])
+    digits = re.sub(r"\D", "", text)
+    return found + [d for d in (HOSTILE_DIGITS, "85711112222") if d in digits]
 
 
 def test_contacts_typed_into_a_name_or_link_never_reach_a_page(hostile_rendered):
@@ -458,6 +462,10 @@ def test_contacts_typed_into_a_name_or_link_never_reach_a_page(hostile_rendered)
     soup = soup_of(task_dir, "gorontalo")
     late = table_with(soup, "No. absen", "Nama", "Waktu kirim")
     assert [fmt.angka(nomor), "Budi [kontak disembunyikan]"] in [r[:2] for t in late for r in t["rows"]]
+    assert "Sari [kontak disembunyikan]" in soup.get_text(" ")  # the non-responder, named without the number
+    book = openpyxl.load_workbook(task_dir / "gorontalo" / followup.FILENAME)
+    cells = [c.value for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Sari [kontak disembunyikan]" in cells and all(_leaks(c) == [] for c in cells)
     files = _distributed(task_dir)
     assert len([f for f in files if f.suffix == ".pdf"]) == 38
     for path in files:

@@ -28,6 +28,7 @@ import xlsxwriter
 from pipeline import config
 from pipeline.publish import atomic_write_bytes
 from pipeline.reports import fmt
+from pipeline.reports.display import mask_contacts
 from pipeline.reports.labels import proof_text, submitted_text
 from pipeline.rules import contract
 from pipeline.rules.contract import province_slug
@@ -98,15 +99,18 @@ def list_rows(nr: pd.DataFrame, people: pd.DataFrame, flags: dict[int, list[str]
     def place(nomor: int) -> list[str]:
         return [people[p].get(nomor, "") if p in people else "" for p in places]
 
+    def masked(v: object) -> object:  # the list is forwarded: no contact typed into a name
+        return mask_contacts(v) if isinstance(v, str) else v
+
     rows = []
     for r in nr.itertuples(index=False):
         nomor = int(r.nomor_absen)
-        rows.append([r.kabupaten, *place(nomor), nomor, r.nama, r.jabatan, int(r.streak), submitted_text(r.submitted),
-                     YA if r.pembinaan else TIDAK, YA if r.possibly_inactive else TIDAK, r.action,
-                     proof_text(flags.get(nomor, [])), ""])
+        rows.append([r.kabupaten, *place(nomor), nomor, masked(r.nama), r.jabatan, int(r.streak),
+                     submitted_text(r.submitted), YA if r.pembinaan else TIDAK,
+                     YA if r.possibly_inactive else TIDAK, r.action, proof_text(flags.get(nomor, [])), ""])
     listed = set(nr["nomor_absen"].astype("int64"))
     for nomor in sorted(set(flags) - listed, key=lambda n: (str(people["kabupaten"].get(n, "") or ""), n)):
-        rows.append([people["kabupaten"].get(nomor, ""), *place(nomor), nomor, people["nama"].get(nomor, ""),
+        rows.append([people["kabupaten"].get(nomor, ""), *place(nomor), nomor, masked(people["nama"].get(nomor, "")),
                      people["jabatan"].get(nomor, ""), 0, "", TIDAK, TIDAK, ACTION_PROOF, proof_text(flags[nomor]), ""])
     return rows
 
