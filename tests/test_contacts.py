@@ -70,3 +70,16 @@ def test_live_pages_show_no_contact_typed_into_a_name_or_link(tmp_path, monkeypa
         shown = p.read_text(encoding="utf-8")
         assert not PHONE_RE.search(shown) and not EMAIL_RE.search(shown), (p, PHONE_RE.search(shown))
         assert "81298765432" not in re.sub(r"\D", "", shown), p
+
+
+def test_validation_page_masks_a_contact_in_a_failing_value():
+    from pipeline.reports import validation_page
+    from pipeline.rules import validate
+    from tests.test_validate import roster_frame
+
+    df = roster_frame()
+    df["status"] = pd.array(["Aktif"] * 5 + ["hubungi 0812-3456-7890 / budi@contoh.id"], dtype="string")
+    res = validate.run_suite("roster", df)
+    assert res.failures["value"].astype(str).str.contains("0812-3456-7890").any()  # the failing value
+    page = validation_page.validation_page([res], task_id="t")
+    assert not PHONE_RE.search(page) and not EMAIL_RE.search(page)

@@ -9,6 +9,7 @@ import html
 import pandas as pd
 
 from pipeline.figures.proof import FLAG_LABELS, FLAGS
+from pipeline.reports.display import clip
 from pipeline.rules.validate import SuiteResult
 
 
@@ -85,7 +86,7 @@ def _failures_table(res: SuiteResult, max_rows: int) -> str:
     shown = res.failures.head(max_rows)
     rows = "".join(f"<tr><td class=\"num\">{r.source_row}</td>"
                    f"<td>{e(described.get((r.expectation, str(r.column)), str(r.expectation)))}</td>"
-                   f"<td>{e(column_label(r.column))}</td><td class=\"nilai\">{e(str(r.value))}</td></tr>"
+                   f"<td>{e(column_label(r.column))}</td><td class=\"nilai\">{e(clip(str(r.value)))}</td></tr>"
                    for r in shown.itertuples())
     return (f"<h3>Baris yang gagal ({len(res.failures)}; {len(shown)} pertama)</h3><div class=\"gulir\"><table><thead>"
             "<tr><th>Baris di berkas</th><th>Pemeriksaan</th><th>Kolom</th><th>Nilai</th></tr></thead><tbody>"
