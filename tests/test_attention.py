@@ -36,7 +36,7 @@ def test_late_responders_of_the_province_in_its_own_time_zone():
     t = attention.late_table(tt, "Gorontalo")
     assert t.df.values.tolist() == [
         ["12", f"Rahmat {CONTACT_MASK}", "Kabupaten Boalemo", "12 November 2025, 01.29 WITA", "30 menit"],
-        ["1.040", "Sri", "Kota Gorontalo", "12 November 2025, 03.00 WITA", "2 jam 1 menit"],
+        ["1040", "Sri", "Kota Gorontalo", "12 November 2025, 03.00 WITA", "2 jam 1 menit"],
     ]
     assert "Andi" not in t._repr_html_()  # another province's TPP
     intro = repr(attention.late_intro(tt, "Gorontalo"))

@@ -36,7 +36,7 @@ def late_table(tt: TaskTables, provinsi: str) -> Table | None:
         return None
     zone = heading.local_zone(provinsi) or tt.tz
     out = pd.DataFrame({
-        "No. absen": own["nomor_absen"].map(fmt.angka),
+        "No. absen": own["nomor_absen"].astype(str),  # an identifier, as in the other lists
         "Nama": own["nama"].map(clip),
         "Kabupaten/kota": own["kabupaten"].map(clip),
         "Waktu kirim": own["timestamp"].map(lambda t: fmt.tanggal_jam(pd.Timestamp(t), zone)),
@@ -60,7 +60,7 @@ def resigned_table(tt: TaskTables, provinsi: str) -> Table | None:
     if own.empty:
         return None
     out = pd.DataFrame({
-        "No. absen": own["nomor_absen"].map(fmt.angka),
+        "No. absen": own["nomor_absen"].astype(str),  # an identifier, as in the other lists
         "Nama": own["nama"].map(clip),
         "Kabupaten/kota": own["kabupaten"].map(clip),
         "Tanggal resign": own["tanggal_resign"].map(lambda d: fmt.tanggal(d) if isinstance(d, str) and d else "–"),
