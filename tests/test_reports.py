@@ -418,7 +418,7 @@ SILENT_NAME = "Sari +62 857-1111-2222"  # a non-responder: listed by name in the
 def hostile_rendered(small_sample, tmp_path_factory):
     """The small sample with one Gorontalo TPP of the latest task whose roster name and typed name carry
     a phone number and an e-mail, and whose counted link carries both too (sent late, so that the
-    late list names them); rendered with `python -m pipeline report`: (data, task folder, nomor_absen)."""
+    late list names them), and a silent Jawa Timur TPP with a phone number in their name; rendered with `python -m pipeline report`: (data, task folder, nomor_absen)."""
     import shutil
 
     from tests.conftest import run_cli
@@ -428,16 +428,20 @@ def hostile_rendered(small_sample, tmp_path_factory):
     roster = pd.read_csv(data / "roster.csv", dtype=str, keep_default_na=False)
     path = sorted((data / "responses").glob("2025-11-10-*.csv"))[-1]
     resp = pd.read_csv(path, dtype=str, keep_default_na=False)
+    ID, LINK = "Nomor Urut Absen", "Tautan"  # the sample's headers for this task's form
     own = roster[roster["Provinsi"].map(contract.normalize_province).eq("Gorontalo") & roster["Status"].eq("Aktif")]
-    i = resp.index[resp["No Absen"].isin(own["Nomor Absen"]) & resp["Link Postingan Media Sosial"].str.startswith(
+    i = resp.index[resp[ID].isin(own["Nomor Absen"]) & resp[LINK].str.startswith(
         "https://www.facebook.com/")][0]
-    nomor = resp.at[i, "No Absen"]
+    nomor = resp.at[i, ID]
     roster.loc[roster["Nomor Absen"] == nomor, "Nama Lengkap"] = HOSTILE_NAME
-    silent = own.loc[~own["Nomor Absen"].isin(resp["No Absen"]), "Nomor Absen"].iloc[0]
+    jatim = roster[roster["Provinsi"].map(contract.normalize_province).eq("Jawa Timur") & roster["Status"].eq("Aktif")
+                   & roster["Tanggal Bergabung"].eq("")]  # Gorontalo has no non-responder in the sample
+    silent = jatim.loc[~jatim["Nomor Absen"].isin(resp[ID]) & ~jatim["Nama Lengkap"].isin(resp["Nama Lengkap"]),
+                       "Nomor Absen"].iloc[0]
     roster.loc[roster["Nomor Absen"] == silent, "Nama Lengkap"] = SILENT_NAME
-    resp.loc[resp["No Absen"] == nomor, "Nama"] = HOSTILE_NAME
-    resp.at[i, "Link Postingan Media Sosial"] += "?wa=6281234567890&mail=budi.tpp@gmail.com"
-    resp.at[i, "Stempel waktu"] = "12/11/2025 0.30.00"
+    resp.loc[resp[ID] == nomor, "Nama Lengkap"] = HOSTILE_NAME
+    resp.at[i, LINK] += "?wa=6281234567890&mail=budi.tpp@gmail.com"
+    resp.at[i, "Cap waktu"] = "12/11/2025 0.30.00"
     roster.to_csv(data / "roster.csv", index=False)
     resp.to_csv(path, index=False)
     out = tmp_path_factory.mktemp("hostile-out")
@@ -447,8 +451,12 @@ def hostile_rendered(small_sample, tmp_path_factory):
     return data, task_dir, int(nomor)
 
 
+# PHONE_RE with digit boundaries: live pages link to posts whose long ids hold "62 8..." inside a digit run.
+PHONE_ALONE_RE = re.compile(r"(?<!\d)(?:\+?62|0)[\s.-]?8[\d\s.()-]{7,16}\d(?!\d)")
+
+
 def _leaks(text: str) -> list[str]:
-    found = [m.group(0) for m in (EMAIL_RE.search(text), PHONE_RE.search(text)) if m]
+    found = [m.group(0) for m in (EMAIL_RE.search(text), PHONE_ALONE_RE.search(text)) if m]
     digits = re.sub(r"\D", "", text)
     return found + [d for d in (HOSTILE_DIGITS, "85711112222") if d in digits]
 
@@ -461,9 +469,9 @@ def test_contacts_typed_into_a_name_or_link_never_reach_a_page(hostile_rendered)
     assert nomor in set(tables(task_dir, "late_responders")["nomor_absen"])
     soup = soup_of(task_dir, "gorontalo")
     late = table_with(soup, "No. absen", "Nama", "Waktu kirim")
-    assert [str(nomor), "Budi [kontak disembunyikan]"] in [r[:2] for t in late for r in t["rows"]]
-    assert "Sari [kontak disembunyikan]" in soup.get_text(" ")  # the non-responder, named without the number
-    book = openpyxl.load_workbook(task_dir / "gorontalo" / followup.FILENAME)
+    assert [str(nomor), "Budi [kontak disembunyikan] [kontak disembunyikan]"] in [r[:2] for t in late for r in t["rows"]]
+    assert "Sari [kontak disembunyikan]" in soup_of(task_dir, "jawa-timur").get_text(" ")  # a non-responder
+    book = openpyxl.load_workbook(task_dir / "jawa-timur" / followup.FILENAME)
     cells = [c.value for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "Sari [kontak disembunyikan]" in cells and all(_leaks(c) == [] for c in cells)
     files = _distributed(task_dir)
