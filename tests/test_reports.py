@@ -451,8 +451,8 @@ def hostile_rendered(small_sample, tmp_path_factory):
     return data, task_dir, int(nomor)
 
 
-# PHONE_RE with digit boundaries: live pages link to posts whose long ids hold "62 8..." inside a digit run.
-PHONE_ALONE_RE = re.compile(r"(?<!\d)(?:\+?62|0)[\s.-]?8[\d\s.()-]{7,16}\d(?!\d)")
+# PHONE_RE standing alone: live pages hold post ids and hex versions with "62 8..." inside a longer run.
+PHONE_ALONE_RE = re.compile(r"(?<![0-9A-Za-z])(?:\+?62|0)[\s.-]?8[\d\s.()-]{7,16}\d(?![0-9A-Za-z])")
 
 
 def _leaks(text: str) -> list[str]:
