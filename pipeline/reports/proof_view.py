@@ -87,7 +87,7 @@ def province_proof_table(tt: TaskTables, provinsi: str) -> Table | Text:
     })
     tpp = own["nomor_absen"].nunique()
     return Table(out, caption=f"Bukti perlu diperiksa: {fmt.angka(tpp)} TPP", numeric=("No. absen",),
-                 widths=WIDTHS, css="kecil")
+                 widths=WIDTHS, css="kecil tautan")  # tautan: its last column holds links (laporan.css)
 
 
 def national_proof_table(tt: TaskTables) -> Table | Text:

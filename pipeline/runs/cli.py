@@ -83,18 +83,18 @@ def _live_parsers(sub) -> None:
 
     w = sub.add_parser("watch", help="live pages during a task's window, then the final reports")
     w.add_argument("--task", default=None, help="task_id (default: the latest task of the schedule)")
-    w.add_argument("--data", type=Path, default=config.SAMPLE_DATA_DIR)
-    w.add_argument("--out", type=Path, default=config.REPORTS_DIR)
+    w.add_argument("--data", type=Path, default=config.SAMPLE_DATA_DIR, help="data directory (default: the sample)")
+    w.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder (default: reports/)")
     w.add_argument("--every", type=int, default=DEFAULT_EVERY, help="seconds between two reads of the source")
     w.add_argument("--grace", type=int, default=DEFAULT_GRACE, help="seconds after batas the watch goes on")
     w.add_argument("--once", action="store_true", help="one refresh, then exit (final reports if the window closed)")
     r = sub.add_parser("live-rotate", help="new tokens (paths) for live pages: a scope and everything below it")
-    r.add_argument("--out", type=Path, default=config.REPORTS_DIR)
+    r.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="output folder (default: reports/)")
     r.add_argument("--provinsi", default="", help="a province (default: the national page, i.e. every page)")
     r.add_argument("--kabupaten", default="", help="a kabupaten of --provinsi")
     s = sub.add_parser("serve", help="serve an output folder on localhost without folder listings")
-    s.add_argument("--out", type=Path, default=config.REPORTS_DIR)
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--out", type=Path, default=config.REPORTS_DIR, help="folder to serve (default: reports/)")
+    s.add_argument("--port", type=int, default=8000, help="port on localhost (default: 8000)")
 
 
 def _live_command(args) -> None:
