@@ -61,7 +61,14 @@ verify: $(STAMP) ## Check every file against its manifest.json: OUT=<task folder
 sample: $(STAMP) ## Write the deterministic sample data directory to data/sample: [SCALE=0.05] (a small, quick one)
 	$(PIPELINE) sample data/sample $(if $(SCALE),--scale "$(SCALE)") $(EXPLAIN)
 
-test: $(STAMP) ## Run the tests: unit tests of pipeline/, end-to-end render, nbval over executed notebooks
+.PHONY: browser
+browser: ## Install Debian's chromium and chromium-driver for the browser tests when missing (apt-get, as root)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null; \
+	  else echo "the browser tests need Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
+
+test: $(STAMP) browser ## Run the tests: unit tests of pipeline/, end-to-end render, nbval over executed notebooks
 	$(VPY) -m pytest $(ARGS)
 
 lint: $(STAMP) ## Check code and notebooks with ruff (configuration in pyproject.toml)
