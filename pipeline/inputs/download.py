@@ -20,7 +20,7 @@ from pipeline.errors import InputError
 _CHUNK = 1 << 16
 
 
-def _download(url: str, target: Path) -> Path:
+def download(url: str, target: Path) -> Path:
     """Fetch `url` into `target` (suffix .xlsx instead when the body is a workbook)."""
     deadline = time.monotonic() + config.DOWNLOAD_DEADLINE_S
     request = urllib.request.Request(url, headers={"User-Agent": "absensi-medsos"})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.inputs.download import _download
+from pipeline.inputs.download import download
 from pipeline.inputs.files import find_input
 from pipeline.inputs.table import read_table
 from pipeline.inputs.timestamps import parse_timestamps
@@ -91,7 +91,7 @@ def load_responses(data_dir: Path, task: pd.Series, *, download_dir: Path | None
         url = source
         if download_dir is None:
             raise InputError(f"task {task['task_id']}: sumber is a URL ({url}) but no download folder was given")
-        source = _download(url, Path(download_dir) / f"{task['task_id']}.csv")
+        source = download(url, Path(download_dir) / f"{task['task_id']}.csv")
     raw = read_table(source, contract.RESPONSE_ALIASES, contract.RESPONSE_REQUIRED,
                      patterns=contract.RESPONSE_PATTERNS)
     fmt = task.get("timestamp_format")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from pipeline.errors import InputError, PipelineError
 from pipeline.inputs import load
-from pipeline.inputs.download import _download
+from pipeline.inputs.download import download
 from pipeline.live import DEFAULT_EVERY, DEFAULT_GRACE, pages, state, tokens
 from pipeline.publish import atomic_write_text
 from pipeline.rules.resolve import resolve_responses
@@ -105,7 +105,7 @@ class Watcher:
         source = load.response_source(self.data_dir, self.task)
         self.work.mkdir(parents=True, exist_ok=True)
         if isinstance(source, str):
-            path = _download(source, self.work / "download.csv")
+            path = download(source, self.work / "download.csv")
             body = path.read_bytes()
         else:
             if not Path(source).is_file():
