@@ -262,25 +262,7 @@ def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, fin
         log(f"[task] done in {time.perf_counter() - t:.1f} s; {_provinces(len(info['provinces']))} in scope")
         province = pd.read_csv(config.tables_dir(staging) / "participation_province.csv")
         jobs = order_jobs(plan_jobs(staging, info), province)
-        result = BatchResult(task_id, final)
-        total = len(jobs)
-        futures = {pool.submit(_render_job, job): job for job in jobs}
-        for done, fut in enumerate(as_completed(futures), start=1):
-            job = futures[fut]
-            try:
-                rec = fut.result()
-                result.rendered.append(rec)
-                steps = rec["steps"]
-                log(f"[{done:>2}/{total}] {job.name:<28} ok   {rec['seconds']:5.1f} s, {rec['pages']} halaman "
-                    f"(notebook {steps.get('execute', 0):.1f} s, HTML {steps.get('html', 0):.1f} s, "
-                    f"PDF {steps.get('pdf', 0):.1f} s)")
-            except Exception as exc:  # one failing report never stops the others
-                published_path(exc, staging, final)  # where its failed notebook is once published
-                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                result.failed.append({"name": job.name, "error": msg})
-                log(f"[{done:>2}/{total}] {job.name:<28} GAGAL: {msg}")
-    result.rendered.sort(key=lambda r: r["name"])
-    result.failed.sort(key=lambda r: r["name"])
+        result = render_jobs(pool, jobs, BatchResult(task_id, final), staging, log)
     publish.atomic_write_text(staging / "index.html", index_page(staging, info, result.rendered, result.failed))
     result.seconds = time.perf_counter() - t0
     command = "python -m pipeline report " + " ".join(
@@ -289,6 +271,30 @@ def _render_all(task_id: str, data_dir: Path, out_root: Path, staging: Path, fin
                             reports=result.rendered + [dict(f, failed=True) for f in result.failed],
                             seconds=result.seconds, key=None if result.failed else key)
     publish.swap_in(staging, final)
+    return result
+
+
+def render_jobs(pool, jobs: list, result: BatchResult, staging: Path, log) -> BatchResult:
+    """Render `jobs` on the worker pool into `result` (rendered and failed, sorted by name), one
+    line each. One failing report never stops the others; a failure names where its notebook will
+    be once `staging` is published as `result.out_dir` (task runs and recaps alike)."""
+    futures = {pool.submit(_render_job, job): job for job in jobs}
+    for done, fut in enumerate(as_completed(futures), start=1):
+        job = futures[fut]
+        try:
+            rec = fut.result()
+            result.rendered.append(rec)
+            steps = rec["steps"]
+            log(f"[{done:>2}/{len(jobs)}] {job.name:<28} ok   {rec['seconds']:5.1f} s, {rec['pages']} halaman "
+                f"(notebook {steps.get('execute', 0):.1f} s, HTML {steps.get('html', 0):.1f} s, "
+                f"PDF {steps.get('pdf', 0):.1f} s)")
+        except Exception as exc:  # one failing report never stops the others
+            published_path(exc, staging, result.out_dir)  # where its failed notebook is once published
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            result.failed.append({"name": job.name, "error": msg})
+            log(f"[{done:>2}/{len(jobs)}] {job.name:<28} GAGAL: {msg}")
+    result.rendered.sort(key=lambda r: r["name"])
+    result.failed.sort(key=lambda r: r["name"])
     return result
 
 

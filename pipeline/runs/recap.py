@@ -390,9 +390,7 @@ def run_recap(period: Period, data_dir: Path = config.SAMPLE_DATA_DIR, out_root:
 
 def _render_all(period: Period, data_dir: Path, out_root: Path, staging: Path, final: Path, *, strict: bool,
                 workers: int, key: str | None, t0: float, log):
-    from concurrent.futures import as_completed
-
-    from pipeline.runs.batch import BatchResult, _render_job, order_jobs, worker_pool
+    from pipeline.runs.batch import BatchResult, order_jobs, render_jobs, worker_pool
 
     with worker_pool(workers) as pool:
         log(f"[recap] {period.name}: the period's tasks, resolved or read from the history (notebooks/recap.ipynb)")
@@ -402,20 +400,7 @@ def _render_all(period: Period, data_dir: Path, out_root: Path, staging: Path, f
             f"{len(info['provinces'])} provinces")
         province = pd.read_csv(config.tables_dir(staging) / "recap_province.csv").rename(columns={"tpp": "eligible"})
         jobs = order_jobs(plan_jobs(staging, info), province)
-        result = BatchResult(period.name, final)
-        futures = {pool.submit(_render_job, job): job for job in jobs}
-        for done, fut in enumerate(as_completed(futures), start=1):
-            job = futures[fut]
-            try:
-                rec = fut.result()
-                result.rendered.append(rec)
-                log(f"[{done:>2}/{len(jobs)}] {job.name:<28} ok   {rec['seconds']:5.1f} s, {rec['pages']} halaman")
-            except Exception as exc:  # one failing report never stops the others
-                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                result.failed.append({"name": job.name, "error": msg})
-                log(f"[{done:>2}/{len(jobs)}] {job.name:<28} GAGAL: {msg}")
-    result.rendered.sort(key=lambda r: r["name"])
-    result.failed.sort(key=lambda r: r["name"])
+        result = render_jobs(pool, jobs, BatchResult(period.name, final), staging, log)
     result.seconds = time.perf_counter() - t0
     command = "python -m pipeline recap " + " ".join(shlex.quote(a) for a in [
         "--from", period.start.isoformat(), "--to", period.end.isoformat(), "--data", str(data_dir),
