@@ -99,3 +99,34 @@ def test_column_labels_read_as_words():
     assert validation_page.column_label("nomor_absen_input") == "Nomor absen"
     assert validation_page.column_label("media_konvensional") == "Media konvensional"
     assert validation_page.column_label("timestamp") == "Cap waktu"
+
+
+def test_a_stored_roster_outcome_gives_the_same_roster_and_suite_without_running_gx(small_sample, tmp_path,
+                                                                                    monkeypatch):
+    from pipeline.figures.history import HistoryStore
+    from pipeline.inputs import load
+    from pipeline.runs.stage import prepare_roster
+
+    raw = load.load_roster(small_sample)
+    raw.loc[raw.index[:3], "nama"] = ['=HYPERLINK("x")', "", None]  # odd cells reach the stored failures too
+    raw.attrs["sha256"] = "roster-under-test"  # the key of these edited rows
+    store = HistoryStore(tmp_path / ".history")
+    fresh, fresh_suite = prepare_roster(raw, store=store)
+    assert len(list((tmp_path / ".history" / "validation").glob("*.json"))) == 1
+    assert len(fresh_suite.failures) > 0  # the sample's roster has quarantined rows
+
+    def no_gx(*args, **kwargs):
+        raise AssertionError("the suite ran again on an unchanged roster")
+
+    monkeypatch.setattr(validate, "run_suite", no_gx)
+    cached, cached_suite = prepare_roster(raw, store=store)
+    pd.testing.assert_frame_equal(cached, fresh)
+    pd.testing.assert_frame_equal(cached_suite.checks, fresh_suite.checks)
+    pd.testing.assert_frame_equal(cached_suite.failures, fresh_suite.failures)
+    assert cached_suite.gx_result == json.loads(json.dumps(fresh_suite.gx_result, default=str))
+    with pytest.raises(ValidationFailed):  # --strict still fails on the stored outcome
+        prepare_roster(raw, strict=True, store=store)
+    other = raw.copy()
+    other.attrs["sha256"] = "other-roster-bytes"
+    with pytest.raises(AssertionError, match="ran again"):  # other bytes: another key, the suite runs
+        prepare_roster(other, store=store)

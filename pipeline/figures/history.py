@@ -22,6 +22,10 @@ normalised links for the proof checks, `pipeline.figures.proof.counted_links`, a
 written to a temporary folder and renamed into place (a killed run leaves no half entry). A new
 task on a 500-task history reads 500 small trend files and 500 link-hash arrays and, while some
 streak is still running, the counted ids of older tasks (``bench/bench_history.py`` measures it).
+
+The roster suite's outcome on a roster file is kept too, as ``<root>/validation/<key>.json``
+(`validation_key`: the file's bytes, the suite and HISTORY_CODE), so that a run on an unchanged
+roster does not run Great Expectations on it again (`runs/stage.prepare_roster`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import config
+from pipeline.publish import atomic_write_text
 from pipeline.publish import code_fingerprint as fingerprint
 
 # Roster columns a task's counted rows and trend figures depend on (contacts excluded).
@@ -55,6 +60,14 @@ HISTORY_CODE = ("pipeline/inputs/**/*.py", "pipeline/rules/**/*.py", "pipeline/f
 
 def code_fingerprint() -> str:
     return fingerprint(config.PROJECT_ROOT, HISTORY_CODE)
+
+
+def validation_key(source_sha256: str, suite: str) -> str:
+    """The key of a suite's stored outcome on an input file: its bytes, the suite's spec and the
+    code that loads and validates it (HISTORY_CODE)."""
+    code = fingerprint(config.PROJECT_ROOT, HISTORY_CODE + (f"expectations/{suite}.json",))
+    material = json.dumps({"input": source_sha256, "suite": suite, "code": code}, sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
 @dataclass
@@ -158,6 +171,19 @@ class HistoryStore:
     def counted(self, key: str) -> pd.DataFrame:
         """The counted rows of a stored entry (nomor_absen, on_time, response_minutes; what a recap reads)."""
         return pq.read_table(self._dir(key) / "counted.parquet", columns=list(COUNTED_COLUMNS)).to_pandas()
+
+    def get_text(self, kind: str, key: str) -> str | None:
+        """A small text record (`kind`: e.g. "validation") stored under `key`, or None."""
+        if self.root is None:
+            return None
+        try:
+            return (self.root / kind / f"{key}.json").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put_text(self, kind: str, key: str, text: str) -> None:
+        if self.root is not None:
+            atomic_write_text(self.root / kind / f"{key}.json", text)
 
     def put(self, key: str, entry: Entry) -> None:
         if self.root is None:

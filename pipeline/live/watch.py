@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline import config
 from pipeline.errors import InputError, PipelineError
+from pipeline.figures.history import HistoryStore
 from pipeline.inputs import load
 from pipeline.inputs.download import download
 from pipeline.live import DEFAULT_EVERY, DEFAULT_GRACE, pages, state, tokens
@@ -86,8 +88,8 @@ class Watcher:
         self.task_id = str(self.task["task_id"])
         self.poll_seconds = int(min(max(every // 2, 1), 30))
         # the roster exactly as the task stage prepares it (quarantine, one spelling per kabupaten)
-        self.roster, _ = stage.validate_roster(load.load_roster(self.data_dir), False,
-                                               stage.TaskResult(self.task_id, self.out), log=lambda *_: None)
+        self.roster, _ = stage.prepare_roster(load.load_roster(self.data_dir),
+                                              store=HistoryStore(self.out / config.HISTORY_DIRNAME))
         self.work = self.out / tokens.STATE_DIR / self.task_id
         self.digest: str | None = None  # of the last good source bytes
         self.failed_digest: str | None = None

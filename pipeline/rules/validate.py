@@ -146,9 +146,28 @@ def quarantine_reasons(df: pd.DataFrame, result: SuiteResult) -> pd.Series:
     return reasons
 
 
-def validate_roster(roster: pd.DataFrame, *, strict: bool = False) -> tuple[pd.DataFrame, SuiteResult]:
-    """Add `quarantine_reason` to the roster. With strict, any quarantined row is an error."""
-    result = run_suite("roster", roster)
+def suite_to_json(result: SuiteResult) -> str:
+    """A suite's outcome as JSON (checks and failures hold only str, int and bool values)."""
+    return json.dumps({"suite": result.suite, "checks": result.checks.to_dict("records"),
+                       "failures": result.failures.to_dict("records"), "gx_result": result.gx_result},
+                      ensure_ascii=False, sort_keys=True, default=str)
+
+
+def suite_from_json(text: str) -> SuiteResult:
+    """The SuiteResult `suite_to_json` wrote, with the frames exactly as `run_suite` builds them."""
+    data = json.loads(text)
+    return SuiteResult(data["suite"], pd.DataFrame(data["checks"], columns=CHECK_COLUMNS),
+                       pd.DataFrame(data["failures"], columns=FAILURE_COLUMNS), data["gx_result"])
+
+
+def validate_roster(roster: pd.DataFrame, *, strict: bool = False,
+                    result: SuiteResult | None = None) -> tuple[pd.DataFrame, SuiteResult]:
+    """Add `quarantine_reason` to the roster. With strict, any quarantined row is an error.
+
+    `result` is the roster suite's outcome on this very roster when already known (a cached run
+    of `run_suite`, see runs/stage.prepare_roster); otherwise the suite runs here."""
+    if result is None:
+        result = run_suite("roster", roster)
     out = roster.copy()
     out["quarantine_reason"] = quarantine_reasons(roster, result)
     n_bad = int(out["quarantine_reason"].notna().sum())

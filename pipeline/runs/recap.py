@@ -31,10 +31,10 @@ from pipeline.figures import compute, recap
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
 from pipeline.inputs import load
 from pipeline.reports import fmt
-from pipeline.rules import validate
 from pipeline.rules.contract import province_slug
 from pipeline.rules.resolve import resolve_responses
 from pipeline.runs import manifest
+from pipeline.runs.stage import prepare_roster
 
 ROMAN = ("I", "II", "III", "IV")
 
@@ -248,8 +248,8 @@ def compute_recap(data_dir: Path, period: Period, *, history_dir: Path | None = 
     tasks = load.load_tasks(data_dir)
     chosen = select_tasks(tasks, period, data_dir)
     roster_raw = load.load_roster(data_dir)
-    roster, _ = validate.validate_roster(roster_raw, strict=strict)
     store = HistoryStore(history_dir)
+    roster, _ = prepare_roster(roster_raw, strict=strict, store=store)  # as a task run prepares it
     counted, trend, records = task_entries(data_dir, chosen, roster, store, download_dir=download_dir)
     previous = period.previous()
     prev_tasks = period_tasks(tasks, previous)

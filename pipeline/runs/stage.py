@@ -20,7 +20,14 @@ import pandas as pd
 from pipeline import __version__, config
 from pipeline.errors import InputError
 from pipeline.figures import compute, headline, proof
-from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
+from pipeline.figures.history import (
+    Entry,
+    HistoryStore,
+    code_fingerprint,
+    roster_fingerprint,
+    task_key,
+    validation_key,
+)
 from pipeline.figures.tables import Resolved, build_tables
 from pipeline.inputs import load
 from pipeline.publish import atomic_write_text, sha256_file, write_csv
@@ -110,7 +117,7 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
 
     roster_raw = load_roster(data_dir, tasks, result)
     result.seconds["load_roster"] = time.perf_counter() - t0
-    roster, suites = validate_roster(roster_raw, strict, result, log)
+    roster, suites = validate_roster(roster_raw, strict, result, log, HistoryStore(history_dir))
     require_eligible(roster, task)  # nobody eligible: one clear InputError, not a TypeError later
     resolved = resolve_schedule(data_dir, tasks, task, roster, suites, history_dir, result, log)
     t = time.perf_counter()
@@ -133,12 +140,29 @@ def load_roster(data_dir: Path, tasks: pd.DataFrame, result: TaskResult) -> pd.D
     return roster_raw
 
 
-def validate_roster(roster_raw: pd.DataFrame, strict: bool, result: TaskResult, log) -> tuple[pd.DataFrame, list]:
-    """Validate: the roster suite, quarantining unusable rows; each kabupaten then carries one spelling
-    (compute.kabupaten_names). Returns the roster and the suites run so far."""
-    t = time.perf_counter()
-    roster, roster_res = validate.validate_roster(roster_raw, strict=strict)
+def prepare_roster(roster_raw: pd.DataFrame, *, strict: bool = False,
+                   store: HistoryStore | None = None) -> tuple[pd.DataFrame, validate.SuiteResult]:
+    """The roster every run uses (task stage, recap, live): the roster suite quarantines unusable
+    rows, then each kabupaten carries one spelling (compute.kabupaten_names).
+
+    With a history store, the suite's outcome on these roster bytes is read from it when there
+    (same bytes, suite and code: the same outcome) and stored after running it otherwise."""
+    sha = roster_raw.attrs.get("sha256")
+    key = validation_key(sha, "roster") if store is not None and store.root is not None and sha else None
+    cached = store.get_text("validation", key) if key else None
+    suite = validate.suite_from_json(cached) if cached else None
+    roster, suite = validate.validate_roster(roster_raw, strict=strict, result=suite)
+    if key and cached is None:
+        store.put_text("validation", key, validate.suite_to_json(suite))
     roster["kabupaten"] = compute.kabupaten_names(roster)  # one spelling per kabupaten (contract)
+    return roster, suite
+
+
+def validate_roster(roster_raw: pd.DataFrame, strict: bool, result: TaskResult, log,
+                    store: HistoryStore | None = None) -> tuple[pd.DataFrame, list]:
+    """Validate: `prepare_roster`, timed and logged. Returns the roster and the suites run so far."""
+    t = time.perf_counter()
+    roster, roster_res = prepare_roster(roster_raw, strict=strict, store=store)
     result.seconds["validate_roster"] = time.perf_counter() - t
     log(f"roster: {len(roster)} rows, {int(roster['quarantine_reason'].notna().sum())} quarantined")
     return roster, [roster_res]
