@@ -9,8 +9,9 @@ the whole `make recap` of a quarter with its 38 reports (issue 16).
    national tasks ending on 2025-11-10 (so 2025-Q3 holds 13 of them and the 365 days
    2024-11-11..2025-11-10 all 52), about `--rows` responses each.
 2. Recap tables (`pipeline.runs.recap.run_recap_tables`, what notebooks/recap.ipynb runs: load
-   and validate the roster, each task from the history store or resolved and stored, the
-   figures, the tables and the province workbooks), each in a new process:
+   and validate the roster (its suite outcome read from the store when stored), each task from
+   the history store or resolved and stored, the figures and the tables; the province workbooks
+   are written later by the report workers), each in a new process:
    - quarter cold: empty history store (13 tasks + the 13 of Q2 for the change, resolved);
    - quarter warm: the same again (every task read from the store);
    - year: the 52 tasks, the quarter's already stored (the others resolved), then warm.

@@ -178,6 +178,7 @@ def quarter(small_sample, tmp_path_factory):
     logs = []
     first = run_recap_tables(small_sample, "2025-10-01", "2025-12-31", out / "a", history_dir=out / ".history",
                              log=logs.append)
+    recap_workbook.write_workbooks(out / "a")  # what the report workers of a recap run write, one each
     second = run_recap_tables(small_sample, "2025-10-01", "2025-12-31", out / "b", history_dir=out / ".history",
                               log=logs.append)
     return out, first, second, logs
@@ -210,8 +211,11 @@ def test_the_workbook_is_every_tpp_row_of_its_province_as_text_without_contacts(
     assert cell.value == HOSTILE and cell.data_type == "s"  # a string cell: shown, never evaluated, no apostrophe
     text = " ".join(str(v) for r in values for v in r)
     assert "@" not in text.replace(HOSTILE, "")
-    published = openpyxl.load_workbook(out / "a" / "gorontalo" / "rekap-tpp.xlsx")[recap_workbook.SHEET_LIST]
-    assert published.max_row - 1 == int((tpp["provinsi"] == "Gorontalo").sum())
+    published = out / "a" / "gorontalo" / "rekap-tpp.xlsx"
+    assert openpyxl.load_workbook(published)[recap_workbook.SHEET_LIST].max_row - 1 == int((tpp["provinsi"] == "Gorontalo").sum())
+    # written from the stashed rows (not the formula-neutralised CSV): the same bytes as from the computed table
+    assert published.read_bytes() == recap_workbook.workbook_bytes("Gorontalo", tpp[tpp["provinsi"] == "Gorontalo"],
+                                                                   first.info)
 
 
 def test_a_province_view_names_only_its_own_tpp(quarter):
@@ -236,3 +240,17 @@ def test_a_recap_after_the_task_runs_resolves_nothing_again(small_sample, tmp_pa
     logs = []
     run_recap_tables(small_sample, "2025-10-01", "2025-10-31", tmp_path / "recap", history_dir=history, log=logs.append)
     assert logs == ["history: 3 task(s) read from the store, 0 resolved"]  # October's 2 tasks and September's
+
+
+def test_a_workbook_written_by_a_worker_keeps_a_formula_like_name_as_typed(quarter, tmp_path):
+    out, first, _, _ = quarter
+    folder = tmp_path / "recap"
+    shutil.copytree(out / "a", folder)
+    tpp = first.tables["recap_tpp"].copy()
+    tpp.loc[tpp.index[tpp["provinsi"] == "Gorontalo"][0], "nama"] = HOSTILE
+    recap_workbook.stash_rows(folder, tpp)
+    path = recap_workbook.write_province_workbook(folder, "Gorontalo")
+    cell = openpyxl.load_workbook(path)[recap_workbook.SHEET_LIST].cell(row=2, column=3)
+    assert cell.value == HOSTILE and cell.data_type == "s"  # not the CSV's neutralised "'=HYPERLINK"
+    recap_workbook.remove_stash(folder)
+    assert not (folder / ".work").exists()

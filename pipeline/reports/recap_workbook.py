@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +21,7 @@ from pipeline.publish import atomic_write_bytes
 from pipeline.rules.contract import province_slug
 
 FILENAME = "rekap-tpp.xlsx"
+STASH = Path(".work") / "recap_tpp.parquet"  # the rows the workers read, removed before publishing
 SHEET_LIST = "Rekap TPP"
 SHEET_TASKS = "Tugas periode ini"
 EXCEL_MAX_CHARS = 32767
@@ -91,12 +94,32 @@ def workbook_bytes(provinsi: str, rows: pd.DataFrame, info: dict) -> bytes:
     return buf.getvalue()
 
 
-def write_workbooks(recap_dir: Path, recap_tpp: pd.DataFrame, info: dict) -> list[Path]:
-    """`<recap_dir>/<province-slug>/rekap-tpp.xlsx` for every province of info["provinces"]."""
-    written = []
-    for provinsi in info["provinces"]:
-        rows = recap_tpp[recap_tpp["provinsi"] == provinsi]
-        path = Path(recap_dir) / province_slug(provinsi) / FILENAME
-        atomic_write_bytes(path, workbook_bytes(provinsi, rows, info))
-        written.append(path)
-    return written
+def stash_rows(recap_dir: Path, recap_tpp: pd.DataFrame) -> Path:
+    """Keep the recap_tpp rows as computed (not the formula-neutralised CSV) in `<recap_dir>/.work/`
+    for the workbooks, which the report workers write (`write_province_workbook`); the recap run
+    removes the folder before publishing (`remove_stash`)."""
+    path = Path(recap_dir) / STASH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    recap_tpp.to_parquet(path, index=False)
+    return path
+
+
+def remove_stash(recap_dir: Path) -> None:
+    shutil.rmtree(Path(recap_dir) / STASH.parent, ignore_errors=True)
+
+
+def write_province_workbook(recap_dir: Path, provinsi: str) -> Path:
+    """`<recap_dir>/<province-slug>/rekap-tpp.xlsx` from the stashed rows and recap.json (run on a
+    report worker, next to the province's recap report)."""
+    recap_dir = Path(recap_dir)
+    info = json.loads((recap_dir / "recap.json").read_text(encoding="utf-8"))
+    rows = pd.read_parquet(recap_dir / STASH, filters=[("provinsi", "==", provinsi)])
+    path = recap_dir / province_slug(provinsi) / FILENAME
+    atomic_write_bytes(path, workbook_bytes(provinsi, rows, info))
+    return path
+
+
+def write_workbooks(recap_dir: Path) -> list[Path]:
+    """The workbook of every province of recap.json, one after another (`stash_rows` first)."""
+    info = json.loads((Path(recap_dir) / "recap.json").read_text(encoding="utf-8"))
+    return [write_province_workbook(recap_dir, provinsi) for provinsi in info["provinces"]]

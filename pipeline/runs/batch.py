@@ -12,6 +12,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class Job:
     title: str
     header_left: str
     header_right: str
+    before: Callable[[], object] | None = None  # run on the worker first (a recap's province workbook)
 
 
 @dataclass
@@ -142,6 +144,8 @@ def _render_job(job: Job) -> dict:
     from pipeline.reports.render import render_report
 
     t = time.perf_counter()
+    if job.before is not None:
+        job.before()
     info = render_report(job.template, job.out_dir, job.parameters, title=job.title,
                          header_left=job.header_left, header_right=job.header_right,
                          kernel=_worker_kernel(), record_path=f"{job.name}/report.ipynb")

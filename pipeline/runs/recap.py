@@ -21,6 +21,7 @@ import re
 import shlex
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +31,7 @@ from pipeline.errors import InputError, ReportError, ValidationFailed
 from pipeline.figures import compute, recap
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
 from pipeline.inputs import load
-from pipeline.reports import fmt
+from pipeline.reports import fmt, recap_workbook
 from pipeline.rules.contract import province_slug
 from pipeline.rules.resolve import resolve_responses
 from pipeline.runs import manifest
@@ -288,9 +289,10 @@ def compute_recap(data_dir: Path, period: Period, *, history_dir: Path | None = 
 
 def run_recap_tables(data_dir: Path, date_from: str, date_to: str, out_dir: Path, *, history_dir: Path | None = None,
                      strict: bool = False, log=print) -> RecapResult:
-    """What notebooks/recap.ipynb runs: compute the recap, write tables/, recap.json and the
-    province workbooks into `out_dir`."""
-    from pipeline.reports.recap_workbook import write_workbooks
+    """What notebooks/recap.ipynb runs: compute the recap, write tables/ and recap.json into
+    `out_dir`, and stash the recap_tpp rows for the province workbooks, which the report workers
+    write (`plan_jobs`; `recap_workbook.write_workbooks` writes them all here)."""
+    from pipeline.reports.recap_workbook import stash_rows
 
     t0 = time.perf_counter()
     period = make_period(date_from, date_to)
@@ -301,7 +303,7 @@ def run_recap_tables(data_dir: Path, date_from: str, date_to: str, out_dir: Path
     for name, df in tabs.items():
         publish.write_csv(df, config.tables_dir(out) / f"{name}.csv")
     publish.atomic_write_text(out / "recap.json", json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-    write_workbooks(out, tabs["recap_tpp"], info)
+    stash_rows(out, tabs["recap_tpp"])
     seconds = {"compute": t - t0, "write": time.perf_counter() - t}
     return RecapResult(period, out, info, tabs, seconds)
 
@@ -315,7 +317,8 @@ def plan_jobs(recap_dir: Path, info: dict) -> list:
     header_right = f"Rekap {info['label']} ({len(info['tasks'])} tugas)"
     jobs = [Job(province_slug(p), config.RECAP_PROVINCE_NOTEBOOK, recap_dir / province_slug(p),
                 {"recap_dir": "..", "provinsi": p}, title=f"Rekap Absensi Medsos TPP {p}: {info['label']}",
-                header_left=f"Provinsi {p}", header_right=header_right) for p in info["provinces"]]
+                header_left=f"Provinsi {p}", header_right=header_right,
+                before=partial(recap_workbook.write_province_workbook, recap_dir, p)) for p in info["provinces"]]
     jobs.append(Job("national", config.RECAP_NATIONAL_NOTEBOOK, recap_dir / "national", {"recap_dir": ".."},
                     title=f"Rekap Absensi Medsos TPP Nasional: {info['label']}", header_left="Nasional",
                     header_right=header_right))
@@ -401,6 +404,7 @@ def _render_all(period: Period, data_dir: Path, out_root: Path, staging: Path, f
         province = pd.read_csv(config.tables_dir(staging) / "recap_province.csv").rename(columns={"tpp": "eligible"})
         jobs = order_jobs(plan_jobs(staging, info), province)
         result = render_jobs(pool, jobs, BatchResult(period.name, final), staging, log)
+    recap_workbook.remove_stash(staging)
     result.seconds = time.perf_counter() - t0
     command = "python -m pipeline recap " + " ".join(shlex.quote(a) for a in [
         "--from", period.start.isoformat(), "--to", period.end.isoformat(), "--data", str(data_dir),
