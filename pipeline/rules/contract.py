@@ -349,6 +349,7 @@ def _is_host_label(label: str) -> bool:
             and not label.endswith("-"))
 
 
+@lru_cache(maxsize=131_072, typed=True)  # a live watcher reads the same links on every refresh
 def read_link(link: object) -> tuple[str, str, bool] | None:
     """A response's link as rule 6 reads it: (url, host, typed_without_scheme), or None when invalid.
 

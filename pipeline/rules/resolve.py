@@ -52,6 +52,7 @@ Decisions where the contract is silent:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -146,6 +147,7 @@ class _RosterIndex:
         self.longest_id = max((len(str(i)) for i in self.first), default=0)
         self._names = _text_list(roster, "nama")
         self._norm: dict[int, str] = {}
+        self.memo: dict[tuple, tuple] = {}  # _resolve_ids: (type, input, name, timestamp missing) -> result
 
     def rows(self, rid: int | None):
         """Roster positions holding `rid` (None when it is on no row)."""
@@ -177,42 +179,66 @@ def _recover(core: str, name: str, index: _RosterIndex) -> tuple[int, int, str] 
     return found[0] if found else None
 
 
+def _resolve_id(raw: object, name: str, ts_missing: bool, index: _RosterIndex) -> tuple:
+    """Rules 1, 1b (invalid_timestamp) and 2 for one row: (outcome or None, resolved roster position
+    or -1, resolved id or None, recovery slip or None). Depends on nothing but its arguments."""
+    digits = contract.id_digits(raw)
+    if not digits:
+        return "missing_id", -1, None, None
+    if ts_missing:
+        return "invalid_timestamp", -1, None, None
+    typed = _typed_id(raw, digits)
+    rows = index.rows(typed)
+    if rows:
+        if not name:
+            return None, rows[0], typed, None
+        hit = next((p for p in rows if not index.name(p) or match_normalized(name, index.name(p))), None)
+        if hit is not None:
+            return None, hit, typed, None
+    core = str(typed) if typed else digits.lstrip("0") or "0"
+    found = _recover(core, name, index) if name else None
+    if found is not None:
+        return None, found[1], found[0], found[2]
+    return ("name_mismatch" if rows else "unknown_id"), -1, None, None
+
+
 def _resolve_ids(inputs: list, names: list[str], ts_missing: list[bool], index: _RosterIndex):
-    """Rules 1, 1b (invalid_timestamp) and 2, row by row (the common path is two dict look-ups).
+    """`_resolve_id` of every row, each distinct (input, name, timestamp missing) computed once per
+    roster (`index.memo`: the live watcher resolves the same rows again on every refresh).
 
     Returns (outcome, resolved roster position or -1, resolved id, recovery slip), one list each."""
-    n = len(inputs)
-    outcome: list[str | None] = [None] * n
-    resolved_pos = [-1] * n
-    resolved_id: list[int | None] = [None] * n
-    recovery: list[str | None] = [None] * n
-    for i in range(n):
-        raw = inputs[i]
-        digits = contract.id_digits(raw)
-        if not digits:
-            outcome[i] = "missing_id"
-            continue
-        if ts_missing[i]:
-            outcome[i] = "invalid_timestamp"
-            continue
-        typed = _typed_id(raw, digits)
-        rows = index.rows(typed)
-        name = names[i]
-        if rows:
-            if not name:
-                resolved_pos[i], resolved_id[i] = rows[0], typed
-                continue
-            hit = next((p for p in rows if not index.name(p) or match_normalized(name, index.name(p))), None)
-            if hit is not None:
-                resolved_pos[i], resolved_id[i] = hit, typed
-                continue
-        core = str(typed) if typed else digits.lstrip("0") or "0"
-        found = _recover(core, name, index) if name else None
-        if found is not None:
-            resolved_id[i], resolved_pos[i], recovery[i] = found
-            continue
-        outcome[i] = "name_mismatch" if rows else "unknown_id"
+    memo = index.memo
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()
+    results = []
+    for key in zip(map(type, inputs), inputs, names, ts_missing):  # the type: 12345.0 == 12345 as a key
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _resolve_id(key[1], key[2], key[3], index)
+        results.append(found)
+    if not results:
+        return [], [], [], []
+    outcome, resolved_pos, resolved_id, recovery = (list(c) for c in zip(*results))
     return outcome, resolved_pos, resolved_id, recovery
+
+
+_MEMO_LIMIT = 1_000_000  # rows remembered per roster (~200 MB at most), then forgotten at once
+_INDEX: dict[bytes, _RosterIndex] = {}  # the last roster's look-ups, by the content they are built from
+
+
+def _roster_index(roster: pd.DataFrame) -> _RosterIndex:
+    """The roster's look-ups, built once while the same ids and names are resolved against (every
+    refresh of a live watcher, every task of a history): keyed by a hash of those columns."""
+    cols = [c for c in ("nomor_absen", "nama") if c in roster.columns]
+    digest = (",".join(cols) + f":{len(roster)}:").encode()
+    if len(roster) and cols:
+        digest += pd.util.hash_pandas_object(roster[cols], index=False).to_numpy().tobytes()
+    key = hashlib.sha256(digest).digest()
+    index = _INDEX.get(key)
+    if index is None:
+        _INDEX.clear()
+        index = _INDEX[key] = _RosterIndex(roster)
+    return index
 
 
 def _duplicates(pending: np.ndarray, resolved_id: list, utc: np.ndarray, source_row: np.ndarray) -> np.ndarray:
@@ -272,7 +298,7 @@ def resolve_responses(responses: pd.DataFrame, roster: pd.DataFrame, task: Mappi
     # 1, 1b, 2: id resolution
     names = [normalize_name(v) for v in _text_list(responses, "nama")]
     outcome_list, resolved_pos_list, resolved_id, recovery = _resolve_ids(
-        _text_list(responses, "nomor_absen_input"), names, timestamps.isna().tolist(), _RosterIndex(roster))
+        _text_list(responses, "nomor_absen_input"), names, timestamps.isna().tolist(), _roster_index(roster))
     outcome = np.empty(n, dtype=object)
     outcome[:] = outcome_list
     resolved_pos = np.array(resolved_pos_list, dtype=np.int64)
