@@ -446,3 +446,20 @@ def test_national_scale_frames_resolve():
     assert counts.get("recovered", 0) > 0
     assert counts.get("counted", 0) + counts.get("recovered", 0) > 0.95 * len(resp)
     assert len(out) == len(resp) and out["source_row"].tolist() == resp["source_row"].tolist()
+
+
+# --- the resolution memo (a live watcher resolves the same rows on every refresh) -------------------
+
+
+def test_resolving_again_gives_the_same_rows_and_a_changed_roster_is_never_served_stale_lookups():
+    resp = responses({"id": "1234", "nama": "Siti Aminah"}, {"id": "5687", "nama": "Muhammad Rizky"},
+                     {"id": 1234, "nama": "Siti Aminah"}, {"id": "9999", "nama": "Budi"})
+    ros = BASE_ROSTER.copy()
+    first = run(resp, ros)
+    assert first["outcome"].tolist()[:2] == ["counted", "recovered"]
+    pd.testing.assert_frame_equal(run(resp, ros), first)  # served from the memo: the same frame
+    ros.loc[0, "nama"] = "Dewi Lestari"  # edited in place: another roster, another look-up table
+    assert run(resp, ros)["outcome"].tolist()[0] == "name_mismatch"
+    ros.loc[1, "nomor_absen"] = 5687  # the typo is now someone's real id
+    assert run(resp, ros)["outcome"].tolist()[1] == "counted"
+    assert run(resp, BASE_ROSTER)["outcome"].tolist()[:2] == ["counted", "recovered"]
