@@ -40,3 +40,21 @@ def test_national_change_against_the_previous_national_task():
     assert headline.national_change(trend, "c") == pytest.approx(0.05)
     assert headline.national_change(trend, "a") is None  # the first national task
     assert headline.national_change(trend, "provincial-task") is None
+
+
+@pytest.mark.parametrize("task_id, label", [("2025-10-19-hut-sulsel", "Partisipasi seluruh cakupan tugas"),
+                                            ("2025-10-28-hari-sumpah-pemuda", "Partisipasi nasional")])
+def test_a_provincial_task_shows_no_national_figure(small_sample, tmp_path, task_id, label):
+    from pipeline.reports import heading, present
+    from pipeline.runs.stage import run_task
+
+    run_task(small_sample, task_id, tmp_path / task_id, log=lambda *a: None)
+    tt = present.load_task_tables(tmp_path / task_id)
+    shown = [name for name, _ in present.national_facts(tt).items]
+    shown += [name for name, _ in present.province_facts(tt, tt["participation_province"]["provinsi"].iloc[0]).items]
+    first = heading.pusat_actions(tt)[0].text
+    assert label in shown and first.startswith(label)
+    other = {"Partisipasi nasional", "Partisipasi seluruh cakupan tugas"} - {label}
+    assert not other & set(shown) and not first.startswith(other.pop())
+    if label != "Partisipasi nasional":  # nor a national change in the words
+        assert "nasional" not in " ".join(t.text for t in heading.pusat_actions(tt))

@@ -14,7 +14,7 @@ import html
 import pandas as pd
 
 from pipeline.figures import headline
-from pipeline.reports import fmt
+from pipeline.reports import fmt, labels
 from pipeline.reports.display import Text, clip
 from pipeline.reports.published import TaskTables
 from pipeline.rules import contract
@@ -71,19 +71,24 @@ def pusat_actions(tt: TaskTables) -> list[Text]:
     nat = tt["participation_national"]
     rate = float(nat[nat["jabatan"] == "Semua"].iloc[0]["participation_rate"])
     change = tt.info.get("national_change")
-    out = [Text(f"Partisipasi nasional {fmt.persen(rate)}"
-                + (f", {fmt.poin(change)} dibanding tugas nasional sebelumnya." if change is not None
-                   else "; belum ada tugas nasional sebelumnya untuk dibandingkan."))]
+    overall = labels.overall_label(tt.info)
+    if overall != labels.NATIONAL:  # a provincial task: no national figure, no national change
+        compared = "."
+    elif change is not None:
+        compared = f", {fmt.poin(change)} dibanding tugas nasional sebelumnya."
+    else:
+        compared = "; belum ada tugas nasional sebelumnya untuk dibandingkan."
+    out = [Text(f"{overall} {fmt.persen(rate)}{compared}")]
     s = tt["province_summary"].merge(tt["participation_province"][["provinsi", "eligible"]], on="provinsi")
     s = s[s["eligible"] > 0]
     below = s[s["below_national"].astype(bool)].sort_values(["participation_rate", "provinsi"])
     if below.empty:
-        out.append(Text("Tidak ada provinsi di bawah partisipasi nasional."))
+        out.append(Text(f"Tidak ada provinsi di bawah {overall.lower()}."))
     else:
         rest = len(below) - BELOW_SHOWN
         more = f" dan {fmt.angka(rest)} lainnya (lihat peringkat)" if rest > 0 else ""
         out.append(Text(f"Perlu perhatian: {fmt.angka(len(below))} dari {fmt.angka(len(s))} provinsi di bawah "
-                        f"partisipasi nasional, terendah lebih dulu: "
+                        f"{overall.lower()}, terendah lebih dulu: "
                         f"{_names(below.head(BELOW_SHOWN), lambda r: fmt.persen(r.participation_rate))}{more}."))
     falls = headline.largest_falls(s, FALLS_SHOWN)
     if not falls.empty:

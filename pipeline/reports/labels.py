@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.figures.compute import is_national
+
 SUBMITTED_LABEL = {
     "before_start": "Sudah mengirim, tetapi sebelum tugas dimulai",
     "invalid_link": "Sudah mengirim, tetapi tautannya tidak valid",
@@ -35,3 +37,12 @@ def submitted_text(code: object) -> str:
 def proof_text(flags: list[str]) -> str:
     """The proof flags of one TPP in plain words, joined by "; " (unknown codes as written)."""
     return "; ".join(PROOF_LABEL.get(f, f) for f in dict.fromkeys(flags))
+
+
+def overall_label(task_info: dict) -> str:
+    """What a task's overall participation is called: national for a national task; a provincial
+    task has no national figure (contract), only the rate over its own scope."""
+    return NATIONAL if is_national(task_info) else "Partisipasi seluruh cakupan tugas"
+
+
+NATIONAL = "Partisipasi nasional"

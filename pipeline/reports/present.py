@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.figures.tables import ACTION_INACTIVE, ACTION_PEMBINAAN  # noqa: F401 (the actions' wording, for tests)
-from pipeline.reports import fmt, heading, validation_page
+from pipeline.reports import fmt, heading, labels, validation_page
 from pipeline.reports.display import (  # noqa: F401 (notebooks: present.Text; tests: present.task_label)
     MAX_CELL,
     MAX_TEXT,
@@ -125,7 +125,7 @@ def province_facts(tt: TaskTables, provinsi: str) -> Facts:
         ("Median waktu respons", fmt.menit(row["median_response_minutes"])),
         ("Peringkat nasional", f"{int(summ['rank'])} dari {int(summ['provinces_ranked'])}"),
         ("Perubahan dari tugas sebelumnya" + (f" ({previous})" if previous else ""), change_text(tt, summ)),
-        ("Partisipasi nasional", fmt.persen(national_rate(tt))),
+        (labels.overall_label(tt.info), fmt.persen(national_rate(tt))),
         ("Belum merespons", fmt.angka(belum)),
     ])
 
@@ -147,12 +147,12 @@ def province_highlights(tt: TaskTables, provinsi: str, n: int = config.HIGHLIGHT
     nat = national_rate(tt)
     below = k[k["participation_rate"] < nat]
     if below.empty:
-        return Text(f"Semua {fmt.angka(len(k))} kabupaten/kota berada pada atau di atas partisipasi nasional "
-                    f"({fmt.persen(nat)}).")
+        return Text(f"Semua {fmt.angka(len(k))} kabupaten/kota berada pada atau di atas "
+                    f"{labels.overall_label(tt.info).lower()} ({fmt.persen(nat)}).")
     shown = "; ".join(f"{clip(r.kabupaten, 60)} ({fmt.persen(r.participation_rate)})" for r in below.head(n).itertuples())
     more = f" dan {fmt.angka(len(below) - n)} lainnya" if len(below) > n else ""
     return Text(f"Perlu tindak lanjut: {fmt.angka(len(below))} dari {fmt.angka(len(k))} kabupaten/kota di bawah "
-                f"partisipasi nasional ({fmt.persen(nat)}): {shown}{more}.")
+                f"{labels.overall_label(tt.info).lower()} ({fmt.persen(nat)}): {shown}{more}.")
 
 
 def jabatan_table(tt: TaskTables, provinsi: str) -> Table:
@@ -466,7 +466,7 @@ def streak_by_province(tt: TaskTables) -> Table:
 def national_facts(tt: TaskTables, *, with_extremes: bool = True) -> Facts:
     nat = national_row(tt)
     items = [
-        ("Partisipasi nasional", fmt.persen(nat["participation_rate"])),
+        (labels.overall_label(tt.info), fmt.persen(nat["participation_rate"])),
         ("Merespons / wajib lapor", f"{fmt.angka(nat['responded'])} / {fmt.angka(nat['eligible'])}"),
         ("Tepat waktu", fmt.persen(nat["on_time_rate"])),
         ("Median waktu respons", fmt.menit(nat["median_response_minutes"])),
