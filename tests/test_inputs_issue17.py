@@ -8,6 +8,7 @@ import datetime as dt
 import http.server
 import logging
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -413,3 +414,15 @@ def test_an_input_that_is_not_a_regular_file_is_named(tmp_path, kind):
     expected = {"fifo": "not a regular file", "folder": "a folder", "broken link": "a broken link"}[kind]
     with pytest.raises(InputError, match=rf"roster\.csv is {expected}; put the roster file itself there"):
         load.load_roster(tmp_path)
+
+
+@pytest.mark.parametrize("name, reader", [("roster.csv", load.load_roster), ("tasks.csv", load.load_tasks),
+                                          ("tasks.yml", load.load_tasks), ("village_media.csv", load.load_village_media)])
+def test_a_roster_tasks_or_village_media_file_symlinked_outside_is_refused(tmp_path, name, reader):
+    secret = _secret(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    os.symlink(secret, data / name)
+    with pytest.raises(InputError, match=rf"{re.escape(name)} leads outside the data directory") as err:
+        reader(data)
+    assert "SECRET" not in str(err.value)

@@ -11,8 +11,8 @@ TABLE_SUFFIXES = (".csv", ".xlsx")
 
 
 def find_input(data_dir: Path, stem: str, *, required: bool = True) -> Path | None:
-    """`<stem>.csv` or `<stem>.xlsx` inside `data_dir`; an InputError when both exist or,
-    if `required`, when neither does."""
+    """`<stem>.csv` or `<stem>.xlsx` inside `data_dir`; an InputError when both exist, when the
+    file is a symbolic link leading outside `data_dir` or, if `required`, when neither exists."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist or is not a directory")
@@ -22,6 +22,9 @@ def find_input(data_dir: Path, stem: str, *, required: bool = True) -> Path | No
             f"both {found[0]} and {found[1]} exist in {data_dir}; keep only one of them"
         )
     if found:
+        if not inside(found[0], data_dir):
+            raise InputError(f"{found[0]} leads outside the data directory (a symbolic link); copy the file into "
+                             "the data directory instead")
         return found[0]
     for other in (data_dir / f"{stem}{suffix}" for suffix in TABLE_SUFFIXES):
         if other.exists() or other.is_symlink():  # a folder, a pipe, a broken link: never opened
@@ -35,6 +38,14 @@ def find_input(data_dir: Path, stem: str, *, required: bool = True) -> Path | No
                 break
         raise InputError(f"missing input file: expected {data_dir / stem}.csv or .xlsx{hint}")
     return None
+
+
+def inside(path: Path, data_dir: Path) -> bool:
+    """`path`, with every symbolic link followed, is inside `data_dir` (also followed)."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(data_dir).resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def _check_file(path: Path) -> int:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.inputs.download import download
-from pipeline.inputs.files import find_input
+from pipeline.inputs.files import find_input, inside
 from pipeline.inputs.table import read_table
 from pipeline.inputs.timestamps import parse_timestamps
 from pipeline.inputs.values import _attrs, _empty, _map_unique, _strip, note
@@ -39,28 +39,18 @@ def response_source(data_dir: Path, task: pd.Series) -> Path | str:
                 "(like responses/file.csv) or an http(s) URL"
             )
         path = Path(data_dir) / rel
-        if not _inside(path, data_dir):
+        if not inside(path, data_dir):
             raise InputError(
                 f"task {task['task_id']}: sumber {sumber!r} leads outside the data directory (a symbolic "
                 "link); copy the file into the data directory instead"
             )
         return path
     try:
-        path = find_input(Path(data_dir), f"responses/{task['task_id']}")
+        return find_input(Path(data_dir), f"responses/{task['task_id']}")
     except InputError as exc:
+        if "leads outside" in str(exc):
+            raise
         raise InputError(str(exc) + _form_export_hint(Path(data_dir) / "responses", str(task["task_id"]))) from None
-    if not _inside(path, data_dir):
-        raise InputError(f"{path} leads outside the data directory (a symbolic link); copy the file into "
-                         "the data directory instead")
-    return path
-
-
-def _inside(path: Path, data_dir: Path) -> bool:
-    """`path`, with every symbolic link followed, is inside `data_dir` (also followed)."""
-    try:
-        return Path(path).resolve().is_relative_to(Path(data_dir).resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
 
 
 # File names Google Forms gives a response sheet's export, in English and in Indonesian.

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.errors import InputError
-from pipeline.inputs.files import _read_bytes, find_input
+from pipeline.inputs.files import _read_bytes, find_input, inside
 from pipeline.inputs.table import read_table
 from pipeline.inputs.timestamps import TASK_FORMAT_COLUMN, TIMESTAMP_FORMATS, _task_time, _zone
 from pipeline.inputs.values import _empty
@@ -40,6 +40,9 @@ def _tasks_raw(data_dir: Path) -> tuple[pd.DataFrame, Path]:
             raise InputError(f"data directory {data_dir} does not exist or is not a directory")
         raise InputError(f"missing input file: expected {data_dir / 'tasks'}.csv or tasks.yml")
     path = found[0]
+    if not inside(path, data_dir):  # tasks.yml too (find_input checks the table files)
+        raise InputError(f"{path} leads outside the data directory (a symbolic link); copy the file into "
+                         "the data directory instead")
     if table:
         return read_table(path, _TASK_ALIASES, contract.TASK_REQUIRED), path
     import yaml
