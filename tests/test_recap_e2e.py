@@ -89,3 +89,27 @@ def test_audit_bundle_and_verify_work_on_a_recap_folder(recap_dir, tmp_path):
     table.write_text(table.read_text(encoding="utf-8").replace(",", ",9", 1), encoding="utf-8")
     bad = run_cli("audit", "--out", str(tmp_path), "--task", NAME, "--reports", "national")
     assert bad.returncode == 5 and "recap_province.csv" in bad.stdout + bad.stderr
+
+
+def test_the_recap_index_links_every_report_and_publishes_no_stash(recap_dir, browser):
+    from pipeline.rules.contract import province_slug
+
+    page = (recap_dir / "index.html").read_text(encoding="utf-8")
+    info = json.loads((recap_dir / "recap.json").read_text(encoding="utf-8"))
+    assert 'href="national/report.html"' in page and "<script" not in page and "Oktober 2025" in page
+    for prov in info["provinces"]:
+        slug = province_slug(prov)
+        assert f'href="{slug}/report.html"' in page and f'href="{slug}/rekap-tpp.xlsx"' in page, prov
+    ranked = pd.read_csv(recap_dir / "tables" / "recap_province_summary.csv").sort_values(["rank", "provinsi"])
+    first, last = (htmllib.escape(p) for p in ranked["provinsi"].iloc[[0, -1]])
+    assert page.index(f">{first}</a>") < page.index(f">{last}</a>")  # ranked as in the national recap
+    tpp = pd.read_csv(recap_dir / "tables" / "recap_tpp.csv")
+    assert not [n for n in tpp["nama"] if len(str(n)) > 14 and str(n) in page]  # no person named
+    assert not EMAIL_OR_PHONE.search(re.sub(r"<[^>]+>", " ", page))
+    assert not (recap_dir / ".work").exists()  # the workers' rows are not published
+    manifest = json.loads((recap_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert "index.html" in json.dumps(manifest)
+    for width in (412, 1280):
+        browser.set_width(width)
+        browser.open(recap_dir / "index.html")
+        assert browser.horizontal_overflow() == 0, width

@@ -393,6 +393,7 @@ def run_recap(period: Period, data_dir: Path = config.SAMPLE_DATA_DIR, out_root:
 
 def _render_all(period: Period, data_dir: Path, out_root: Path, staging: Path, final: Path, *, strict: bool,
                 workers: int, key: str | None, t0: float, log):
+    from pipeline.reports.recap_index import recap_index_page
     from pipeline.runs.batch import BatchResult, order_jobs, render_jobs, worker_pool
 
     with worker_pool(workers) as pool:
@@ -405,6 +406,7 @@ def _render_all(period: Period, data_dir: Path, out_root: Path, staging: Path, f
         jobs = order_jobs(plan_jobs(staging, info), province)
         result = render_jobs(pool, jobs, BatchResult(period.name, final), staging, log)
     recap_workbook.remove_stash(staging)
+    publish.atomic_write_text(staging / "index.html", recap_index_page(staging, result.rendered, result.failed))
     result.seconds = time.perf_counter() - t0
     command = "python -m pipeline recap " + " ".join(shlex.quote(a) for a in [
         "--from", period.start.isoformat(), "--to", period.end.isoformat(), "--data", str(data_dir),
