@@ -149,7 +149,7 @@ def kabupaten_names(roster: pd.DataFrame) -> pd.Series:
     frame = frame[frame["key"] != ""]
     counts = frame.groupby(["prov", "key", "raw"], sort=False).agg(n=("order", "size"), first=("order", "min"))
     counts = counts.reset_index().sort_values(["prov", "key", "n", "first"], ascending=[True, True, False, True])
-    best = counts.drop_duplicates(["prov", "key"]).set_index(["prov", "key"])["raw"]
+    best = counts.drop_duplicates(["prov", "key"]).set_index(["prov", "key"])["raw"].to_dict()  # dict: fast get
     shown = [best.get((p, k), r) if k else r for p, k, r in zip(prov.to_numpy(), keys.to_numpy(), raw.to_numpy())]
     return pd.Series(shown, index=roster.index, dtype="string")
 

@@ -25,11 +25,13 @@ streak is still running, the counted ids of older tasks (``bench/bench_history.p
 
 The roster suite's outcome on a roster file is kept too, as ``<root>/validation/<key>.json``
 (`validation_key`: the file's bytes, the suite and HISTORY_CODE), so that a run on an unchanged
-roster does not run Great Expectations on it again (`runs/stage.prepare_roster`).
+roster does not run Great Expectations on it again (`runs/stage.prepare_roster`), and each input
+file's sha256 under its stat (``<root>/hashes/``, `HistoryStore.file_sha256`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -43,7 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import config
-from pipeline.publish import atomic_write_text
+from pipeline.publish import atomic_write_text, sha256_file
 from pipeline.publish import code_fingerprint as fingerprint
 
 # Roster columns a task's counted rows and trend figures depend on (contacts excluded).
@@ -136,10 +138,12 @@ class HistoryStore:
         if not tables:
             return {}
         rows = pa.concat_tables(tables, promote_options="default").to_pandas()
+        keys, levels = rows.pop("key"), rows.pop("level")
         found: dict[str, dict[str, pd.DataFrame]] = {}
-        for (key, level), part in rows.groupby(["key", "level"], sort=False):
-            found.setdefault(key, {})[level] = part.drop(columns=["key", "level"]).reset_index(drop=True)
-        none = rows.iloc[0:0].drop(columns=["key", "level"]).reset_index(drop=True)  # a task nobody was eligible for
+        # positions per (key, level), each part taken by position: no per-group drop (~3 ms each, 1,000 groups)
+        for (key, level), at in pd.Series(np.arange(len(rows))).groupby([keys, levels], sort=False).indices.items():
+            found.setdefault(key, {})[level] = rows.take(at).reset_index(drop=True)
+        none = rows.iloc[0:0].reset_index(drop=True)  # a task nobody was eligible for
         return {key: Entry(None, parts.get(PROVINCE, none), parts[NATIONAL].drop(columns="provinsi"))
                 for key, parts in found.items()}
 
@@ -171,6 +175,27 @@ class HistoryStore:
     def counted(self, key: str) -> pd.DataFrame:
         """The counted rows of a stored entry (nomor_absen, on_time, response_minutes; what a recap reads)."""
         return pq.read_table(self._dir(key) / "counted.parquet", columns=list(COUNTED_COLUMNS)).to_pandas()
+
+    def file_sha256(self, path: Path | str) -> str:
+        """sha256 of an input file, remembered under its identity and stat (device, inode, size,
+        mtime and ctime in ns: any write changes ctime): a 500-task schedule is ~1.3 GB to hash,
+        ~7 s on this machine, on every run otherwise."""
+        if self.root is None:
+            return sha256_file(path)
+        st = os.stat(path)
+        ident = hashlib.sha256(f"{Path(path).resolve()}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
+                               f"\0{st.st_ctime_ns}".encode()).hexdigest()
+        record = self.root / "hashes" / ident[:2] / f"{ident}.txt"
+        try:
+            known = record.read_text(encoding="ascii")
+            if len(known) == 64:
+                return known
+        except (OSError, UnicodeDecodeError):
+            pass
+        digest = sha256_file(path)
+        with contextlib.suppress(OSError):  # a store that cannot be written only forgets: the hash is right anyway
+            atomic_write_text(record, digest)
+        return digest
 
     def get_text(self, kind: str, key: str) -> str | None:
         """A small text record (`kind`: e.g. "validation") stored under `key`, or None."""

@@ -120,12 +120,14 @@ def _reused(links: pd.DataFrame, earlier: list[Earlier]) -> pd.Series:
     return pd.Series(other, index=links.index, dtype=object).dropna()
 
 
-def task_flags(checked: pd.DataFrame, materi: object, earlier: list[Earlier]) -> pd.DataFrame:
+def task_flags(checked: pd.DataFrame, materi: object, earlier: list[Earlier],
+               links: pd.DataFrame | None = None) -> pd.DataFrame:
     """tables/proof_flags.csv of one task: one row per (source_row, flag), by source_row then flag.
 
     `checked` is resolve_responses' output for the task, `materi` the task's ``materi`` cell and
-    `earlier` the schedule's earlier tasks, earliest first (`Earlier`)."""
-    links = counted_links(checked)
+    `earlier` the schedule's earlier tasks, earliest first (`Earlier`); `links` is
+    `counted_links(checked)` when the caller has it already (the stage stores it in the history)."""
+    links = counted_links(checked) if links is None else links
     where = checked[checked["outcome"].isin(_COUNTED)].set_index(checked.loc[checked["outcome"].isin(_COUNTED),
                                                                             "source_row"].astype("int64"))
     material = materi_links(materi)

@@ -81,6 +81,7 @@ class Resolved:
     suites: list = field(default_factory=list)  # validation results (validate.*)
     # (task_id, loader of its counted links) for every earlier task of the schedule (proof checks)
     earlier_links: list[proof.Earlier] = field(default_factory=list)
+    links: pd.DataFrame | None = None  # proof.counted_links of `checked`, when already computed
 
 
 def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
@@ -102,7 +103,8 @@ def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
     tabs["platforms"] = compute.platform_counts(r.checked)
     tabs["platform_shares"] = platform_shares(tabs["platforms"])
     tabs["outcomes"] = compute.outcome_counts(r.checked)
-    tabs["proof_flags"] = proof.task_flags(r.checked, r.task.get("materi"), r.earlier_links)  # flags add warnings only
+    # flags add warnings only
+    tabs["proof_flags"] = proof.task_flags(r.checked, r.task.get("materi"), r.earlier_links, links=r.links)
     flagged = proof.with_flag_warnings(r.checked, tabs["proof_flags"])
     tabs["responses_checked"] = responses_checked(flagged, outcome_detail(r.checked, r.roster, r.task))
     tabs["resigned_responders"] = compute.resigned_responders(tabs["responses_checked"])

@@ -233,7 +233,7 @@ def run_batch(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
     with publish.task_lock(out_root, task_id):  # TaskBusy (a ReportError) if another run holds it
         for line in publish.recover(out_root, task_id):
             log(f"[recover] {line}")
-        inputs = input_files(data_dir, tasks, task_id)
+        inputs = input_files(data_dir, tasks, task_id, out_root / config.HISTORY_DIRNAME)
         key = manifest.run_key(inputs, {"task_id": task_id, "strict": strict})
         if not force and manifest.up_to_date(final, key):
             log(f"{task_id}: inputs, code and parameters unchanged since the published run; nothing to do "
@@ -318,7 +318,8 @@ def run_stage(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
         for line in publish.recover(out_root, task_id):
             log(f"[recover] {line}")
         if (final / "manifest.json").is_file():
-            key = manifest.run_key(input_files(data_dir, tasks, task_id), {"task_id": task_id, "strict": strict})
+            key = manifest.run_key(input_files(data_dir, tasks, task_id, out_root / config.HISTORY_DIRNAME),
+                                   {"task_id": task_id, "strict": strict})
             if manifest.up_to_date(final, key):
                 log(f"{task_id}: the tables of the published report run are up to date; nothing to do")
                 return final

@@ -203,7 +203,7 @@ def task_entries(data_dir: Path, tasks: pd.DataFrame, roster: pd.DataFrame, stor
                       "rows": None, "url": source}
         else:
             record = {"role": f"responses:{row.task_id}", "path": _relative(source, data_dir),
-                      "sha256": publish.sha256_file(source), "rows": None, "url": None}
+                      "sha256": store.file_sha256(source), "rows": None, "url": None}
         records.append(record)
         keys[row.task_id] = task_key(record["sha256"], task, roster_fp, code_fp)
     stored = store.get_many(list(keys.values()))

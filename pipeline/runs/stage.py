@@ -71,10 +71,12 @@ def schedule_until(tasks: pd.DataFrame, task: pd.Series) -> pd.DataFrame:
     return order.iloc[: pos + 1].reset_index(drop=True)
 
 
-def input_files(data_dir: Path, tasks: pd.DataFrame, task_id: str) -> list[dict]:
+def input_files(data_dir: Path, tasks: pd.DataFrame, task_id: str, history_dir: Path | None = None) -> list[dict]:
     """The files a run of `task_id` reads (role, path relative to data_dir, sha256), found and
-    hashed without parsing them; sha256 is None for a task read from a URL."""
+    hashed without parsing them (hashes remembered in the history store at `history_dir`);
+    sha256 is None for a task read from a URL."""
     data_dir = Path(data_dir)
+    store = HistoryStore(history_dir)
 
     def record(role: str, path: Path | str | None) -> dict | None:
         if path is None:
@@ -85,7 +87,7 @@ def input_files(data_dir: Path, tasks: pd.DataFrame, task_id: str) -> list[dict]
             name = Path(path).resolve().relative_to(data_dir.resolve()).as_posix()
         except ValueError:
             name = str(path)
-        return {"role": role, "path": name, "sha256": sha256_file(path) if Path(path).is_file() else None}
+        return {"role": role, "path": name, "sha256": store.file_sha256(path) if Path(path).is_file() else None}
 
     records = [record("roster", load.find_input(data_dir, "roster")),
                record("tasks", Path(tasks.attrs.get("source", data_dir / "tasks.csv")))]
@@ -180,7 +182,7 @@ def load_village_media(data_dir: Path, suites: list, result: TaskResult) -> pd.D
 
 
 def _history_keys(data_dir: Path, priors: list[pd.Series], task_id: str, roster: pd.DataFrame, out: Path,
-                  result: TaskResult) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
+                  result: TaskResult, store: HistoryStore) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
     """Every scheduled task's input record and history key; the responses read on the way (the task's
     own, and any read from a URL, which is fetched to know its hash)."""
     roster_fp, code_fp = roster_fingerprint(roster), code_fingerprint()
@@ -197,7 +199,7 @@ def _history_keys(data_dir: Path, priors: list[pd.Series], task_id: str, roster:
             if not current:
                 record["rows"] = None  # as for a file: the same task.json whether or not the store had it
         else:
-            record = {"role": role, "path": _relative(source, data_dir), "sha256": sha256_file(source),
+            record = {"role": role, "path": _relative(source, data_dir), "sha256": store.file_sha256(source),
                       "rows": None, "url": None}
         result.inputs.append(record)
         keys[prior_tid] = task_key(record["sha256"], prior, roster_fp, code_fp)
@@ -213,12 +215,12 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
     schedule = schedule_until(tasks, task)
     store = HistoryStore(history_dir)
     priors = [pd.Series(prior._asdict()) for prior in schedule.itertuples(index=False)]
-    history_keys, loaded = _history_keys(data_dir, priors, task_id, roster, result.out_dir, result)
+    history_keys, loaded = _history_keys(data_dir, priors, task_id, roster, result.out_dir, result, store)
     stored = store.get_many([k for tid, k in history_keys.items() if tid != task_id])
     counted_by_task: dict[str, pd.DataFrame] = {}
     links_by_task: dict[str, pd.DataFrame | None] = {}
     trend_by_task: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
-    checked = None
+    checked = links = None
     for prior in priors:
         prior_tid = prior["task_id"]
         current = prior_tid == task_id
@@ -236,6 +238,8 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
             counted = compute.counted_rows(task_checked)
             entry = Entry(counted, *compute.task_trend(roster, prior, counted), links=proof.counted_links(task_checked))
             store.put(history_keys[prior_tid], entry)
+            if current:
+                links = entry.links  # the proof checks use them too (normalising ~25,000 links costs ~2 s)
         counted_by_task[prior_tid] = entry.counted  # None for a stored task: read when a streak needs it
         trend_by_task[prior_tid] = (entry.trend_province, entry.trend_national)
         links_by_task[prior_tid] = entry.links  # None for a stored task: read by the proof checks when needed
@@ -254,7 +258,7 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
             tid, partial(store.link_hashes, history_keys[tid]), partial(store.link_ids, history_keys[tid]))
         for tid in schedule["task_id"] if tid != task_id]
     return Resolved(roster=roster, task=task, schedule=schedule, checked=checked, trend_by_task=trend_by_task,
-                    counted_ids=counted_ids, suites=suites, earlier_links=earlier)
+                    counted_ids=counted_ids, suites=suites, earlier_links=earlier, links=links)
 
 
 def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: Resolved, result: TaskResult) -> None:
