@@ -146,7 +146,7 @@ def test_flags_never_change_an_outcome_or_a_figure(small_sample, tmp_path, monke
     from pipeline.runs.stage import run_task
 
     run_task(small_sample, None, tmp_path / "with", log=lambda *a: None)
-    monkeypatch.setattr(proof, "task_flags", lambda checked, materi, earlier: pd.DataFrame(columns=PROOF_FLAGS_COLUMNS))
+    monkeypatch.setattr(proof, "task_flags", lambda checked, materi, earlier, links=None: pd.DataFrame(columns=PROOF_FLAGS_COLUMNS))
     run_task(small_sample, None, tmp_path / "without", log=lambda *a: None)
     with_dir, without_dir = tmp_path / "with" / "tables", tmp_path / "without" / "tables"
     names = sorted(p.name for p in with_dir.glob("*.csv"))
