@@ -222,7 +222,7 @@ def _resolve_ids(inputs: list, names: list[str], ts_missing: list[bool], index: 
     return outcome, resolved_pos, resolved_id, recovery
 
 
-_MEMO_LIMIT = 1_000_000  # rows remembered per roster (~200 MB at most), then forgotten at once
+_MEMO_LIMIT = 200_000  # rows remembered per roster (~50 MB at most; a live task is ~25,000), then forgotten at once
 _INDEX: dict[bytes, _RosterIndex] = {}  # the last roster's look-ups, by the content they are built from
 
 
