@@ -439,7 +439,7 @@ def _national_frames(n_roster=30_000, n_resp=25_000, seed=7):
 
 
 def test_national_scale_frames_resolve():
-    # Speed is measured by bench/bench_validate_resolve.py, not here.
+    # Speed is measured by bench/bench_resolve.py, not here.
     resp, ros = _national_frames()
     out = resolve_responses(resp, ros, task())
     counts = out["outcome"].value_counts()
