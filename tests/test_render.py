@@ -415,3 +415,26 @@ def test_report_tables_keep_header_words_whole_and_long_text_inside_the_page():
             if b.text.strip() and type(b).__name__ == "TextBox" and b.position_y < A4_PX[1] - 16 / 25.4 * 96:
                 assert b.position_x + b.width <= right_edge + 1, (b.text[:20], b.position_x + b.width)
     assert "(10.000karakter)" in "".join(texts).replace(" ", "")  # clipped, and says so
+
+
+@pytest.mark.slow
+def test_a_ctrl_c_while_papermill_starts_the_kernel_leaves_no_kernel_running(tmp_path, monkeypatch):
+    """nbclient cleans a kernel up only after an Exception: a KeyboardInterrupt landing while the kernel
+    starts would leave it running (in a session of its own, out of the terminal's reach) in a folder the
+    run removes next, where it prints a traceback. The run kills it before the KeyboardInterrupt goes on."""
+    manager_class = render._ipc_kernel_manager()
+    launched = []
+
+    class InterruptedManager(manager_class):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            launched.append(self.provisioner.process)
+            raise KeyboardInterrupt  # the Ctrl-C, right after the kernel process exists
+
+    monkeypatch.setattr(render, "_IPC_MANAGER", InterruptedManager)
+    with pytest.raises(KeyboardInterrupt):
+        render.execute_notebook(PARAMETERISED, tmp_path / "out.ipynb", {}, cwd=tmp_path)
+    assert len(launched) == 1
+    assert launched[0].poll() is not None  # killed and reaped, not left running
+    assert not list(render._STARTED)
+    assert not (tmp_path / "out.ipynb").exists()

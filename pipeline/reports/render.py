@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 import os
 import re
+import signal
 import tempfile
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -145,11 +147,37 @@ def _ipc_kernel_manager() -> type:
             def _default_transport(self) -> str:
                 return "ipc"
 
+            async def _async_launch_kernel(self, kernel_cmd, **kw):
+                _STARTED.add(self)  # before the launch: a Ctrl-C during it must still find the kernel
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+
         _IPC_MANAGER = IPCKernelManager
     return _IPC_MANAGER
 
 
 _IPC_MANAGER: type | None = None
+# Kernel managers this process has launched a kernel with (papermill's own kernels, not warm ones).
+_STARTED: weakref.WeakSet = weakref.WeakSet()
+
+
+def kill_started_kernels() -> int:
+    """Kill, at once, every kernel papermill started in this process that is still running; returns
+    how many. A Ctrl-C can land while papermill starts a kernel: nbclient cleans up only after an
+    Exception, so that kernel (in a session of its own, out of reach of the terminal's Ctrl-C) would
+    outlive the run, working in a folder the run is about to remove, and print a traceback later."""
+    killed = 0
+    for manager in list(_STARTED):
+        process = getattr(getattr(manager, "provisioner", None), "process", None)
+        if process is None or process.poll() is not None:
+            continue
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the kernel leads its own process group
+        except OSError:
+            process.kill()
+        process.wait(timeout=10)
+        killed += 1
+    _STARTED.clear()
+    return killed
 
 
 def _papermill_run(template: Path, tmp: Path, failed: Path, parameters: dict, engine: dict, *, kernel_name: str,
@@ -163,6 +191,9 @@ def _papermill_run(template: Path, tmp: Path, failed: Path, parameters: dict, en
         return papermill.execute_notebook(str(template), str(tmp), parameters=dict(parameters),
                                           kernel_name=kernel_name, progress_bar=False, log_output=log_output,
                                           **engine)
+    except KeyboardInterrupt:
+        kill_started_kernels()
+        raise
     except PapermillExecutionError as exc:
         raise _cell_error(exc, template, tmp, failed) from None
     except (PapermillException, NoSuchKernel, RuntimeError, TimeoutError) as exc:
