@@ -438,3 +438,21 @@ def test_a_ctrl_c_while_papermill_starts_the_kernel_leaves_no_kernel_running(tmp
     assert launched[0].poll() is not None  # killed and reaped, not left running
     assert not list(render._STARTED)
     assert not (tmp_path / "out.ipynb").exists()
+
+
+@pytest.mark.slow
+def test_a_kernel_that_has_answered_is_no_longer_one_a_ctrl_c_kills(tmp_path, monkeypatch):
+    """Once up, a kernel exits by itself with its parent: killing it under a running cell would make
+    nbclient report a dead kernel with a traceback, so only kernels still starting are killed."""
+    seen = []
+    manager_class = render._ipc_kernel_manager()
+
+    class Watched(manager_class):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            seen.append(self in render._STARTED)
+
+    monkeypatch.setattr(render, "_IPC_MANAGER", Watched)
+    render.execute_notebook(PARAMETERISED, tmp_path / "out.ipynb", {}, cwd=tmp_path)
+    assert seen == [True]  # while it started, a Ctrl-C would have killed it
+    assert not list(render._STARTED)  # after its first answer, no longer

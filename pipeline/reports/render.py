@@ -151,20 +151,34 @@ def _ipc_kernel_manager() -> type:
                 _STARTED.add(self)  # before the launch: a Ctrl-C during it must still find the kernel
                 await super()._async_launch_kernel(kernel_cmd, **kw)
 
+            def client(self, **kwargs):
+                kc = super().client(**kwargs)
+                manager, wait = self, kc.wait_for_ready
+
+                async def wait_for_ready(timeout=None):
+                    await wait(timeout=timeout)
+                    _STARTED.discard(manager)  # up and running: from now on it exits with its parent
+
+                kc.wait_for_ready = wait_for_ready
+                return kc
+
         _IPC_MANAGER = IPCKernelManager
     return _IPC_MANAGER
 
 
 _IPC_MANAGER: type | None = None
-# Kernel managers this process has launched a kernel with (papermill's own kernels, not warm ones).
+# Kernel managers whose kernel papermill launched in this process and that has not answered yet
+# (papermill's own kernels, not warm ones).
 _STARTED: weakref.WeakSet = weakref.WeakSet()
 
 
 def kill_started_kernels() -> int:
-    """Kill, at once, every kernel papermill started in this process that is still running; returns
-    how many. A Ctrl-C can land while papermill starts a kernel: nbclient cleans up only after an
-    Exception, so that kernel (in a session of its own, out of reach of the terminal's Ctrl-C) would
-    outlive the run, working in a folder the run is about to remove, and print a traceback later."""
+    """Kill, at once, every kernel papermill launched in this process that has not answered yet;
+    returns how many. A Ctrl-C can land while papermill starts a kernel: nbclient cleans up only
+    after an Exception, so that kernel (in a session of its own, out of reach of the terminal's
+    Ctrl-C) would go on starting up in a folder the run is about to remove, and print a traceback.
+    A kernel that is up notices its parent has gone and exits by itself: killing it under a
+    running cell would make nbclient report a dead kernel instead."""
     killed = 0
     for manager in list(_STARTED):
         process = getattr(getattr(manager, "provisioner", None), "process", None)
