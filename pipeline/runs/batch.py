@@ -33,7 +33,6 @@ from pipeline.runs.prepare import (
     prepare_run,
     published_path,
 )
-from pipeline.runs.suites import sigint_ignored
 
 
 @dataclass
@@ -156,12 +155,27 @@ def _render_job(job: Job) -> dict:
 
 
 @contextmanager
+def _sigint_ignored():
+    """SIGINT ignored in this process for the duration (the main thread only can change it)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def worker_pool(workers: int):
     """Processes started (spawn: no inherited threads or sockets) and warming up right away."""
     context = mp.get_context("spawn")
     # The workers start with Ctrl-C ignored (an ignored signal stays ignored across exec): a Ctrl-C
     # while they are still starting up would otherwise print a traceback from each of them.
-    with sigint_ignored():
+    with _sigint_ignored():
         pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=_init_worker,
                                    initargs=(context.Lock(),))
         warm = [pool.submit(_warm_up) for _ in range(max(1, workers))]  # spawn starts every worker here

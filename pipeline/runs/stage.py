@@ -35,7 +35,6 @@ from pipeline.reports import validation_page
 from pipeline.rules import validate
 from pipeline.rules.eligibility import require_eligible
 from pipeline.rules.resolve import resolve_responses
-from pipeline.runs import suites as suites_worker
 from pipeline.runs.manifest import git_commit
 from pipeline.runs.prepare import default_task
 
@@ -122,12 +121,9 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     result.seconds["load_roster"] = time.perf_counter() - t0
     roster, suites = validate_roster(roster_raw, strict, result, log, HistoryStore(history_dir))
     require_eligible(roster, task)  # nobody eligible: one clear InputError, not a TypeError later
-    media = load_village_media(data_dir, result)  # its suite starts now, in the GX worker
     resolved = resolve_schedule(data_dir, tasks, task, roster, suites, history_dir, result, log)
     t = time.perf_counter()
-    resolved.media = village_media_checked(media, suites)
-    collect_suites(suites)  # waits for the GX worker; a failed gate raises here
-    result.seconds["suites_wait"] = time.perf_counter() - t
+    resolved.media = load_village_media(data_dir, suites, result)
     tabs = build_tables(resolved)
     result.seconds["compute"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -174,29 +170,15 @@ def validate_roster(roster_raw: pd.DataFrame, strict: bool, result: TaskResult, 
     return roster, [roster_res]
 
 
-def load_village_media(data_dir: Path, result: TaskResult) -> tuple[pd.DataFrame, suites_worker.Pending] | None:
-    """Load village_media when the data has it (None otherwise) and submit its suite."""
+def load_village_media(data_dir: Path, suites: list, result: TaskResult) -> pd.DataFrame | None:
+    """Load and validate village_media when the data has it (None otherwise)."""
     media = load.load_village_media(data_dir)
     if media is None:
         return None
     result.inputs.append(_input_record(media, data_dir, "village_media"))
-    return media, suites_worker.submit(validate.run_suite, "village_media", media)
-
-
-def village_media_checked(loaded: tuple[pd.DataFrame, suites_worker.Pending] | None,
-                          suites: list) -> pd.DataFrame | None:
-    """Validate: village media with its quarantine reasons, once its suite has run."""
-    if loaded is None:
-        return None
-    media, pending = loaded
-    media, media_res = validate.validate_village_media(media, result=pending.result())
+    media, media_res = validate.validate_village_media(media)
     suites.append(media_res)
     return media
-
-
-def collect_suites(suites: list) -> None:
-    """Every suite's outcome in place of its pending run, in the order they were submitted."""
-    suites[:] = [s.result() if isinstance(s, suites_worker.Pending) else s for s in suites]
 
 
 def _history_keys(data_dir: Path, priors: list[pd.Series], task_id: str, roster: pd.DataFrame, out: Path,
@@ -247,11 +229,11 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
             responses = loaded.pop(prior_tid, None)
             if responses is None:
                 responses = load.load_responses(data_dir, prior, download_dir=result.out_dir / "inputs")
-            if current:  # the suites run in the GX worker while this process resolves
-                suites.append(suites_worker.submit(validate.validate_responses, responses))
+            if current:
+                suites.append(validate.validate_responses(responses))
             task_checked = resolve_responses(responses, roster, prior)
             if current:
-                suites.append(suites_worker.submit(validate.gate_checked_responses, task_checked, len(responses)))
+                suites.append(validate.gate_checked_responses(task_checked, len(responses)))
                 checked = task_checked
             counted = compute.counted_rows(task_checked)
             entry = Entry(counted, *compute.task_trend(roster, prior, counted), links=proof.counted_links(task_checked))
