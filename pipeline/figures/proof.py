@@ -101,21 +101,23 @@ class Earlier(NamedTuple):
 def _reused(links: pd.DataFrame, earlier: list[Earlier]) -> pd.Series:
     """For each row whose link is on a counted row of an earlier task: ``task_id:nomor_absen`` of the
     earliest such task and its earliest such row. `earlier` is the schedule's earlier tasks in order."""
-    wanted = np.unique(links["link_hash"].to_numpy(dtype=np.uint64))
+    wanted = pd.Index(np.unique(links["link_hash"].to_numpy(dtype=np.uint64)))  # a hash table: O(1) look-ups
+    done = np.zeros(len(wanted), dtype=bool)
     found: dict[int, str] = {}
     for prior in earlier:
-        if not len(wanted):
+        if done.all():
             break
         hashes = np.asarray(prior.hashes(), dtype=np.uint64)
-        at = np.minimum(np.searchsorted(wanted, hashes), len(wanted) - 1)  # `wanted` is sorted and unique
-        hit = wanted[at] == hashes
+        pos = wanted.get_indexer(hashes)
+        hit = pos >= 0
+        hit[hit] = ~done[pos[hit]]  # links found in an even earlier task keep that task
         if not hit.any():
             continue
         first_hash, first_pos = np.unique(hashes[hit], return_index=True)  # earliest row of each link
         ids = np.asarray(prior.ids())[np.flatnonzero(hit)[first_pos]]
         for h, rid in zip(first_hash.tolist(), ids.tolist()):
             found[h] = f"{prior.task_id}:{int(rid)}"
-        wanted = np.setdiff1d(wanted, first_hash, assume_unique=True)
+        done[wanted.get_indexer(first_hash)] = True
     other = [found.get(h) for h in links["link_hash"].tolist()]
     return pd.Series(other, index=links.index, dtype=object).dropna()
 
