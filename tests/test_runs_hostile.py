@@ -415,11 +415,11 @@ def test_fresh_kernels_print_no_tcp_encryption_warning(tmp_path, capfd):
 def test_worker_processes_are_born_with_ctrl_c_ignored():
     """A spawned worker imports for seconds before its initializer runs: Ctrl-C must already be
     ignored then (an ignored signal stays ignored across exec), and the parent's handler is back after."""
-    from pipeline.runs.batch import _sigint_ignored
+    from pipeline.runs.sidecar import sigint_ignored
 
     before = signal.getsignal(signal.SIGINT)
     probe = [sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"]
-    with _sigint_ignored():
+    with sigint_ignored():
         born = subprocess.run(probe, capture_output=True, text=True, timeout=60).stdout.strip()
     assert born == "True"
     assert signal.getsignal(signal.SIGINT) is before

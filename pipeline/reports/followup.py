@@ -260,16 +260,20 @@ def restricted_bytes(provinsi: str, nr: pd.DataFrame, people: dict[str, dict[int
     return buf.getvalue()
 
 
-def write_workbooks(task_dir: Path, tabs: dict[str, pd.DataFrame], roster: pd.DataFrame, task_info: dict) -> list[Path]:
+WORKBOOK_TABLES = ("non_responders", "streak_counts_kabupaten", "proof_flags")  # what write_workbooks reads
+
+
+def write_workbooks(task_dir: Path, tabs: dict[str, pd.DataFrame], roster: pd.DataFrame, task_info: dict,
+                    provinces: list[str] | None = None) -> list[Path]:
     """Write `<task_dir>/<province-slug>/belum-respon.xlsx` (forwardable) and `kontak-terbatas.xlsx`
-    (restricted) for every province in task_info["provinces"], from the published tables
-    (non_responders, streak_counts_kabupaten, and proof_flags when present)."""
+    (restricted) for every province in `provinces` (default: task_info["provinces"]), from the
+    published tables (non_responders, streak_counts_kabupaten, and proof_flags when present)."""
     task_dir = Path(task_dir)
     people = roster_people(roster)
     places = [p for p in PLACE_COLUMNS if p in people]
     counts = tabs["streak_counts_kabupaten"]
     written = []
-    for provinsi in task_info["provinces"]:
+    for provinsi in task_info["provinces"] if provinces is None else provinces:
         nr = province_frame(tabs, provinsi)
         rows = list_rows(nr, people, proof_rows(tabs.get("proof_flags"), provinsi), places)
         folder = task_dir / province_slug(provinsi)

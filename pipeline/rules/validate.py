@@ -6,7 +6,8 @@ Each suite is a GX 1.x ExpectationSuite stored as JSON. Every expectation carrie
 the validation page and the reports can say which rows failed which expectation.
 
 Great Expectations is imported lazily: it costs seconds to import and is needed once per
-task, never in a report notebook.
+task, never in a report notebook. A task stage runs its suites in a second process
+(`pipeline/runs/sidecar.py`), so that the import overlaps its own work.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def _context():
         # the cyclic collector stops rescanning them during the task (~8% of a task stage).
         gc.freeze()
     return _CONTEXT
+
+
+def warm_up() -> None:
+    """Import GX and build its context now (runs/sidecar.py does it in its worker ahead of the suites)."""
+    _context()
 
 
 def _gx_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -180,8 +186,11 @@ def validate_roster(roster: pd.DataFrame, *, strict: bool = False,
     return out, result
 
 
-def validate_village_media(media: pd.DataFrame) -> tuple[pd.DataFrame, SuiteResult]:
-    result = run_suite("village_media", media)
+def validate_village_media(media: pd.DataFrame, *,
+                           result: SuiteResult | None = None) -> tuple[pd.DataFrame, SuiteResult]:
+    """Add `quarantine_reason` to village media; `result` is the suite's outcome on it when already run."""
+    if result is None:
+        result = run_suite("village_media", media)
     out = media.copy()
     out["quarantine_reason"] = quarantine_reasons(media, result)
     return out, result

@@ -33,6 +33,7 @@ from pipeline.runs.prepare import (
     prepare_run,
     published_path,
 )
+from pipeline.runs.sidecar import exit_with_parent, sigint_ignored
 
 
 @dataclass
@@ -115,12 +116,21 @@ def _worker_kernel():
 _WARM_UP_LOCK = None
 
 
-def _init_worker(lock) -> None:
+def _init_worker(lock, parent: int) -> None:
     global _WARM_UP_LOCK
     _WARM_UP_LOCK = lock
+    # A run killed outright leaves no worker behind; its warm kernel exits with it (ipykernel
+    # watches its parent), and the kernel's socket folder is removed here.
+    exit_with_parent(parent, cleanup=_remove_kernel_sockets)
     # Ctrl-C reaches every process of the terminal's group: the main process stops the workers
     # itself, so a worker ignores it instead of printing a KeyboardInterrupt traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _remove_kernel_sockets() -> None:
+    sockets = getattr(_KERNEL, "_sockets", None)
+    if sockets:
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def _warm_up() -> int:
@@ -155,29 +165,14 @@ def _render_job(job: Job) -> dict:
 
 
 @contextmanager
-def _sigint_ignored():
-    """SIGINT ignored in this process for the duration (the main thread only can change it)."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
 def worker_pool(workers: int):
     """Processes started (spawn: no inherited threads or sockets) and warming up right away."""
     context = mp.get_context("spawn")
     # The workers start with Ctrl-C ignored (an ignored signal stays ignored across exec): a Ctrl-C
     # while they are still starting up would otherwise print a traceback from each of them.
-    with _sigint_ignored():
+    with sigint_ignored():
         pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=_init_worker,
-                                   initargs=(context.Lock(),))
+                                   initargs=(context.Lock(), os.getpid()))
         warm = [pool.submit(_warm_up) for _ in range(max(1, workers))]  # spawn starts every worker here
     try:
         yield pool

@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # disk full, read-only, permission, name too long ... where nothing else caught it
         return _fail(FileSystemError.from_os_error(exc), FileSystemError.exit_code)
     except KeyboardInterrupt:
+        from pipeline.runs import sidecar
+
+        sidecar.shutdown(kill=True)  # what the sidecar process was computing is not wanted any more
         print("interrupted: nothing was published; earlier outputs are unchanged", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: one line, the traceback only on request

@@ -35,6 +35,7 @@ from pipeline.reports import validation_page
 from pipeline.rules import validate
 from pipeline.rules.eligibility import require_eligible
 from pipeline.rules.resolve import resolve_responses
+from pipeline.runs import sidecar
 from pipeline.runs.manifest import git_commit
 from pipeline.runs.prepare import default_task
 
@@ -121,9 +122,13 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     result.seconds["load_roster"] = time.perf_counter() - t0
     roster, suites = validate_roster(roster_raw, strict, result, log, HistoryStore(history_dir))
     require_eligible(roster, task)  # nobody eligible: one clear InputError, not a TypeError later
+    sidecar.prestart()  # GX imports on the other core while this one loads and resolves
+    media = load_village_media(data_dir)  # its suite starts now, in the sidecar
     resolved = resolve_schedule(data_dir, tasks, task, roster, suites, history_dir, result, log)
     t = time.perf_counter()
-    resolved.media = load_village_media(data_dir, suites, result)
+    resolved.media = village_media_checked(media, suites, data_dir, result)
+    collect_suites(suites)  # waits for the sidecar; a failed gate raises here
+    result.seconds["suites_wait"] = time.perf_counter() - t
     tabs = build_tables(resolved)
     result.seconds["compute"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -170,15 +175,30 @@ def validate_roster(roster_raw: pd.DataFrame, strict: bool, result: TaskResult, 
     return roster, [roster_res]
 
 
-def load_village_media(data_dir: Path, suites: list, result: TaskResult) -> pd.DataFrame | None:
-    """Load and validate village_media when the data has it (None otherwise)."""
+def load_village_media(data_dir: Path) -> tuple[pd.DataFrame, sidecar.Pending] | None:
+    """Load village_media when the data has it (None otherwise) and submit its suite."""
     media = load.load_village_media(data_dir)
     if media is None:
         return None
+    return media, sidecar.submit(validate.run_suite, "village_media", media)
+
+
+def village_media_checked(loaded: tuple[pd.DataFrame, sidecar.Pending] | None, suites: list,
+                          data_dir: Path, result: TaskResult) -> pd.DataFrame | None:
+    """Validate: village media with its quarantine reasons, once its suite has run; recorded among
+    the run's inputs after the responses (task.json lists them in that order)."""
+    if loaded is None:
+        return None
+    media, pending = loaded
     result.inputs.append(_input_record(media, data_dir, "village_media"))
-    media, media_res = validate.validate_village_media(media)
+    media, media_res = validate.validate_village_media(media, result=pending.result())
     suites.append(media_res)
     return media
+
+
+def collect_suites(suites: list) -> None:
+    """Every suite's outcome in place of its pending run, in the order they were submitted."""
+    suites[:] = [s.result() if isinstance(s, sidecar.Pending) else s for s in suites]
 
 
 def _history_keys(data_dir: Path, priors: list[pd.Series], task_id: str, roster: pd.DataFrame, out: Path,
@@ -229,11 +249,11 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
             responses = loaded.pop(prior_tid, None)
             if responses is None:
                 responses = load.load_responses(data_dir, prior, download_dir=result.out_dir / "inputs")
-            if current:
-                suites.append(validate.validate_responses(responses))
+            if current:  # the suites run in the sidecar while this process resolves
+                suites.append(sidecar.submit(validate.validate_responses, responses))
             task_checked = resolve_responses(responses, roster, prior)
             if current:
-                suites.append(validate.gate_checked_responses(task_checked, len(responses)))
+                suites.append(sidecar.submit(validate.gate_checked_responses, task_checked, len(responses)))
                 checked = task_checked
             counted = compute.counted_rows(task_checked)
             entry = Entry(counted, *compute.task_trend(roster, prior, counted), links=proof.counted_links(task_checked))
@@ -262,31 +282,54 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
 
 
 def publish(out: Path, data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: Resolved, result: TaskResult) -> None:
-    """Publish: every table, the validation page, task.json and the province follow-up workbooks."""
-    from pipeline.reports.followup import write_workbooks
+    """Publish: every table, the validation page, task.json and the province follow-up workbooks
+    (half of the provinces' workbooks written by the sidecar meanwhile)."""
+    from pipeline.reports.followup import WORKBOOK_TABLES, write_workbooks
 
-    task, task_id = resolved.task, result.task_id
-    for name, df in tabs.items():
-        write_csv(df, config.tables_dir(out) / f"{name}.csv")
-    page = validation_page.validation_page(resolved.suites, task_id=task_id, proof_flags=tabs["proof_flags"])
-    atomic_write_text(out / "validation" / "index.html", page)
+    task_id = result.task_id
     prov = tabs["participation_province"]
     result.provinces = [p for p, n in zip(prov["provinsi"], prov["eligible"]) if n > 0]
-    task_info = {
-        "task_id": task_id, "judul": str(task["judul"]), "mulai": task["mulai"].isoformat(),
+    task_info = _task_info(data_dir, tabs, resolved, result)
+    theirs, mine = workbook_shares(tabs["non_responders"], result.provinces)
+    side = sidecar.submit(write_workbooks, out, {k: tabs[k] for k in WORKBOOK_TABLES if k in tabs}, resolved.roster,
+                          task_info, theirs)
+    try:
+        for name, df in tabs.items():
+            write_csv(df, config.tables_dir(out) / f"{name}.csv")
+        page = validation_page.validation_page(resolved.suites, task_id=task_id, proof_flags=tabs["proof_flags"])
+        atomic_write_text(out / "validation" / "index.html", page)
+        atomic_write_text(out / "task.json", json.dumps(task_info, indent=2, ensure_ascii=False) + "\n")
+        write_workbooks(out, tabs, resolved.roster, task_info, mine)
+        side.result()
+    except BaseException:
+        side.settle()  # not left writing into a folder the caller is about to remove
+        raise
+    nat = tabs["participation_national"].iloc[0]
+    rate = float(nat["participation_rate"]) if pd.notna(nat["participation_rate"]) else None
+    result.summary = {"eligible": int(nat["eligible"]), "responded": int(nat["responded"]), "participation_rate": rate,
+                      "responses": int(len(resolved.checked)), "provinces": len(result.provinces)}
+
+
+def _task_info(data_dir: Path, tabs: dict[str, pd.DataFrame], resolved: Resolved, result: TaskResult) -> dict:
+    """task.json: the task, its provinces, the latest response, the schedule, the inputs and the code."""
+    task = resolved.task
+    return {
+        "task_id": result.task_id, "judul": str(task["judul"]), "mulai": task["mulai"].isoformat(),
         "batas": task["batas"].isoformat(), "timezone": str(task["timezone"]), "cakupan": str(task["cakupan"]),
         "provinces": result.provinces,
         "latest_response": headline.latest_response(resolved.checked),
-        "national_change": headline.national_change(tabs["trend_national"], task_id),
+        "national_change": headline.national_change(tabs["trend_national"], result.task_id),
         "schedule": [{"task_id": r.task_id, "judul": r.judul, "mulai": r.mulai.isoformat()}
                      for r in resolved.schedule.itertuples()],
         "inputs": result.inputs,
         "data_dir_name": data_dir.resolve().name,
         "pipeline": {"version": __version__, **git_commit()},
     }
-    atomic_write_text(out / "task.json", json.dumps(task_info, indent=2, ensure_ascii=False) + "\n")
-    write_workbooks(out, tabs, resolved.roster, task_info)
-    nat = tabs["participation_national"].iloc[0]
-    rate = float(nat["participation_rate"]) if pd.notna(nat["participation_rate"]) else None
-    result.summary = {"eligible": int(nat["eligible"]), "responded": int(nat["responded"]), "participation_rate": rate,
-                      "responses": int(len(resolved.checked)), "provinces": len(result.provinces)}
+
+
+def workbook_shares(non_responders: pd.DataFrame, provinces: list[str]) -> tuple[list[str], list[str]]:
+    """The provinces whose workbooks the sidecar writes, and those written here: by size (their
+    non-responders), largest first, alternately, so that both halves take about as long."""
+    sizes = non_responders["provinsi"].value_counts()
+    order = sorted(provinces, key=lambda p: (-int(sizes.get(p, 0)), p))
+    return order[0::2], order[1::2]
