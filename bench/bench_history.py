@@ -314,9 +314,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print("\nchecks")
         problems = check(out / new / "tables", tasks, people, responded) if ok2 else ["the measured stage failed"]
-        print("\nacceptance (issue 6; the targets are for --tasks 500 --rows 25000)")
-        verdict = "ok" if m.wall < 15 else "NOT MET"
-        print(f"  new task on a {args.tasks}-task history under 15 s: {m.wall:.1f} s {verdict}")
+        print("\nacceptance (issues 6 and 14; the targets are for --tasks 500 --rows 25000)")
+        for issue, budget in ((6, 15), (14, 10)):
+            verdict = "ok" if m.wall < budget else "NOT MET"
+            print(f"  new task on a {args.tasks}-task history under {budget} s (issue {issue}): "
+                  f"{m.wall:.1f} s {verdict}")
         print(f"  ... and under 4 GiB: {m.peak_rss / GIB:.2f} GiB {'ok' if m.peak_rss < 4 * GIB else 'NOT MET'}")
         print(f"\nload average at end: {load_average()}{busy_warning()}{tree_changed_note(start_hash)}"
               + (f"\ndata, outputs and stage.log kept in {work}" if args.keep else ""))
