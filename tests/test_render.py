@@ -308,6 +308,23 @@ def test_report_kernels_keep_no_ipython_history(tmp_path):
     assert printed(warm).strip() == "history False"
 
 
+@pytest.mark.slow
+def test_a_warm_kernel_removes_its_socket_folder():
+    """The IPC sockets live in a private /tmp folder: shutdown removes it, and so does remove_sockets
+    alone (what a batch worker whose parent died calls before it leaves)."""
+    from pipeline.reports.workers import WarmKernel
+
+    for stop in ("shutdown", "remove_sockets"):
+        kernel = WarmKernel(preload="").start()
+        try:
+            folder = Path(kernel._sockets)
+            assert folder.name.startswith("absensi-kernel-") and any(folder.iterdir())
+            getattr(kernel, stop)()
+            assert not folder.exists()
+        finally:
+            kernel.shutdown()
+
+
 def test_missing_template_is_a_report_error(tmp_path):
     with pytest.raises(ReportError, match="not found"):
         render.execute_notebook(tmp_path / "nope.ipynb", tmp_path / "o.ipynb", {})

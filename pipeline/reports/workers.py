@@ -60,6 +60,7 @@ class WarmKernel:
         self.km = None
         self.kc = None
         self.notebooks = 0
+        self._sockets: str | None = None  # the private folder of the kernel's IPC sockets
 
     def start(self) -> "WarmKernel":
         from jupyter_client.kernelspec import NoSuchKernel
@@ -115,7 +116,12 @@ class WarmKernel:
         if self.km is not None and self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
         self.km = self.kc = None
-        if getattr(self, "_sockets", None):
+        self.remove_sockets()
+
+    def remove_sockets(self) -> None:
+        """Remove the sockets' folder (also where the kernel cannot be shut down: a worker whose
+        parent died leaves by os._exit, and the kernel exits with it on its own)."""
+        if self._sockets:
             shutil.rmtree(self._sockets, ignore_errors=True)
 
 

@@ -128,9 +128,8 @@ def _init_worker(lock, parent: int) -> None:
 
 
 def _remove_kernel_sockets() -> None:
-    sockets = getattr(_KERNEL, "_sockets", None)
-    if sockets:
-        shutil.rmtree(sockets, ignore_errors=True)
+    if _KERNEL is not None:
+        _KERNEL.remove_sockets()
 
 
 def _warm_up() -> int:
