@@ -116,7 +116,7 @@ class Pending:
                 try:
                     self._value = self.future.result()
                 except BrokenProcessPool:  # the worker died (killed, out of memory): run it here
-                    _forget_pool()
+                    shutdown(wait=False)
                     self._value = self.fn(*self.args)
             self._done = True
         return self._value
@@ -135,20 +135,13 @@ def submit(fn: Callable, *args) -> Pending:
     try:
         return Pending(fn, args, _pool().submit(fn, *args))
     except (BrokenProcessPool, RuntimeError):  # a dead worker, or an interpreter shutting down
-        _forget_pool()
+        shutdown(wait=False)
         return Pending(fn, args, None)
 
 
-def _forget_pool() -> None:
-    global _POOL
-    with _LOCK:
-        pool, _POOL = _POOL, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-def shutdown(kill: bool = False) -> None:
-    """Stop the worker (at once with `kill`: after a Ctrl-C nothing it computes is wanted)."""
+def shutdown(kill: bool = False, wait: bool = True) -> None:
+    """Stop the worker (at once with `kill`: after a Ctrl-C nothing it computes is wanted); the next
+    submit starts a new one. A dead worker's pool is dropped with wait=False."""
     global _POOL
     with _LOCK:
         pool, _POOL = _POOL, None
@@ -157,4 +150,4 @@ def shutdown(kill: bool = False) -> None:
     if kill:
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown(wait=wait, cancel_futures=True)
