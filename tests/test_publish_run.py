@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import ROOT, run_cli
 
@@ -167,12 +168,20 @@ def test_history_key_changes_with_the_roster_people_not_with_contacts(small_samp
     assert resigned.history["cached"] == 0 and resigned.history["computed"] == resigned.history["tasks"] - 1
 
 
-def test_unreadable_store_entry_is_computed_again(tmp_path):
+def test_unreadable_or_misshapen_store_entry_is_computed_again(tmp_path):
     store = HistoryStore(tmp_path)
-    key = "ab" + "0" * 62
-    (tmp_path / "ab" / key).mkdir(parents=True)
-    (tmp_path / "ab" / key / "counted.parquet").write_bytes(b"not parquet")
-    assert store.get(key) is None and store.misses == 1
+    counted = pd.DataFrame({"nomor_absen": [4], "on_time": [True], "response_minutes": [1.5]})
+    good, broken, swapped = "ab" + "0" * 62, "ab" + "1" * 62, "ab" + "2" * 62
+    for key in (good, broken, swapped):
+        store.put(key, Entry(counted, *_trend(["Aceh", "Bali"])))
+    (tmp_path / "ab" / broken / "trend.arrow").write_bytes(b"not arrow")
+    # the national row first: not the layout `put` writes, so not cut into parts by position
+    trend = pa.ipc.open_file(tmp_path / "ab" / swapped / "trend.arrow").read_all()
+    with pa.OSFile(str(tmp_path / "ab" / swapped / "trend.arrow"), "wb") as fh, pa.ipc.new_file(fh, trend.schema) as w:
+        w.write_table(trend.take([2, 0, 1]))
+    got = store.get_many([good, broken, swapped])
+    assert set(got) == {good} and (store.hits, store.misses) == (1, 2)
+    assert got[good].trend_province["provinsi"].tolist() == ["Aceh", "Bali"]
 
 
 

@@ -1,4 +1,4 @@
-"""History store: each task's counted rows and trend figures, cached as parquet by content hash.
+"""History store: each task's counted rows and trend figures, cached as Arrow files by content hash.
 
 Trends and streaks need every earlier task of the schedule. Loading and resolving hundreds of
 response files on every run would make the 100th task cost a hundred times the 2nd, so each
@@ -15,18 +15,21 @@ Change any of these and the key changes, so a cached entry is always what a fres
 compute (no invalidation rules to get wrong). An edit to the roster's people or dates makes
 every earlier task resolve once more, then it is cached again; contact edits do not.
 
-Layout: ``<root>/<key[:2]>/<key>/{counted,trend,links}.parquet`` and ``link_hash.npy`` (``trend``
-holds the province rows and the national row, told apart by ``level``; ``links`` the counted rows'
-normalised links for the proof checks, `pipeline.figures.proof.counted_links`, and
-``link_hash.npy`` their hashes alone, which a new task reads for every earlier task), each entry
-written to a temporary folder and renamed into place (a killed run leaves no half entry). A new
-task on a 500-task history reads 500 small trend files and 500 link-hash arrays and, while some
-streak is still running, the counted ids of older tasks (``bench/bench_history.py`` measures it).
+Layout: ``<root>/<key[:2]>/<key>/{counted,trend,links}.arrow``: Arrow IPC files, uncompressed
+and memory-mapped when read, so that a column (the counted ids a streak needs, the link hashes the
+reused_link check needs) is read without decoding anything (``trend`` holds the province rows and
+the national row, told apart by ``level``; ``links`` the counted rows' normalised links for the proof
+checks, `pipeline.figures.proof.counted_links`), each entry written to a temporary folder and
+renamed into place (a killed run leaves no half entry). A new task on a 500-task history reads 500
+small trend files and 500 link-hash columns and, while some streak is still running, the counted
+ids of older tasks (``bench/bench_history.py`` measures it).
 
 The roster suite's outcome on a roster file is kept too, as ``<root>/validation/<key>.json``
 (`validation_key`: the file's bytes, the suite and HISTORY_CODE), so that a run on an unchanged
-roster does not run Great Expectations on it again (`runs/stage.prepare_roster`), and each input
-file's sha256 under its stat (``<root>/hashes/``, `HistoryStore.file_sha256`).
+roster does not run Great Expectations on it again (`runs/stage.prepare_roster`); the loaded roster
+and village media frames as ``<root>/parsed/<key>.arrow`` (`input_key`: the file's bytes and
+HISTORY_CODE), so that an unchanged 30,000-row roster is not parsed again (`runs/stage.read_input`);
+and each input file's sha256 under its stat (``<root>/hashes/``, `HistoryStore.file_sha256`).
 """
 
 from __future__ import annotations
@@ -42,10 +45,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.feather as feather
 
 from pipeline import config
-from pipeline.publish import atomic_write_text, sha256_file
+from pipeline.publish import atomic_write, atomic_write_text, sha256_file
 from pipeline.publish import code_fingerprint as fingerprint
 
 # Roster columns a task's counted rows and trend figures depend on (contacts excluded).
@@ -53,7 +56,7 @@ ROSTER_COLUMNS = ("source_row", "nomor_absen_raw", "nama", "jabatan", "provinsi"
                   "tanggal_resign", "tanggal_bergabung", "quarantine_reason")
 TASK_FIELDS = ("task_id", "mulai", "batas", "cakupan", "timezone", "timestamp_format", "sumber")
 COUNTED_COLUMNS = ("nomor_absen", "on_time", "response_minutes")
-PROVINCE, NATIONAL = "provinsi", "nasional"  # the `level` of a row in trend.parquet
+PROVINCE, NATIONAL = "provinsi", "nasional"  # the `level` of a row in trend.arrow
 # The files whose code decides an entry's content (see the module docstring), as globs over whole
 # subpackages: a module moved or split inside them stays covered (tests/test_history_key.py).
 HISTORY_CODE = ("pipeline/inputs/**/*.py", "pipeline/rules/**/*.py", "pipeline/figures/**/*.py", "pipeline/config.py",
@@ -70,6 +73,26 @@ def validation_key(source_sha256: str, suite: str) -> str:
     code = fingerprint(config.PROJECT_ROOT, HISTORY_CODE + (f"expectations/{suite}.json",))
     material = json.dumps({"input": source_sha256, "suite": suite, "code": code}, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def input_key(source_sha256: str, kind: str) -> str:
+    """The key of an input file's loaded frame (`kind`: roster, village_media): its bytes and the
+    code that loads it (HISTORY_CODE)."""
+    material = json.dumps({"input": source_sha256, "parsed": kind, "code": code_fingerprint()}, sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _read_arrow(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """An Arrow IPC file, memory-mapped: a column comes back without a copy."""
+    return feather.read_table(path, columns=columns, memory_map=True)
+
+
+def _write_arrow(frame: pd.DataFrame | pa.Table, path: Path) -> None:
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    feather.write_feather(table, path, compression="uncompressed")
+
+
+_ATTRS = b"absensi.attrs"  # a stored frame's pandas attrs (JSON) in its Arrow schema metadata
 
 
 @dataclass
@@ -126,55 +149,58 @@ class HistoryStore:
 
     def get_many(self, keys: list[str]) -> dict[str, Entry]:
         """The stored entries of `keys` (absent ones left out), their trend rows read in one pass:
-        a 500-task history is 500 small files, converted to pandas once."""
-        tables = []
+        a 500-task history is 500 small files, converted to pandas once and cut by position."""
+        tables, found = [], []
         for key in keys:
             table = self._trend_table(key)
             if table is None:
                 self.misses += 1
                 continue
             self.hits += 1
-            tables.append(table.append_column("key", pa.array([key] * table.num_rows, pa.string())))
+            tables.append(table)
+            found.append(key)
         if not tables:
             return {}
-        rows = pa.concat_tables(tables, promote_options="default").to_pandas()
-        keys, levels = rows.pop("key"), rows.pop("level")
-        found: dict[str, dict[str, pd.DataFrame]] = {}
-        # positions per (key, level), each part taken by position: no per-group drop (~3 ms each, 1,000 groups)
-        for (key, level), at in pd.Series(np.arange(len(rows))).groupby([keys, levels], sort=False).indices.items():
-            found.setdefault(key, {})[level] = rows.take(at).reset_index(drop=True)
-        none = rows.iloc[0:0].reset_index(drop=True)  # a task nobody was eligible for
-        return {key: Entry(None, parts.get(PROVINCE, none), parts[NATIONAL].drop(columns="provinsi"))
-                for key, parts in found.items()}
+        rows = pa.concat_tables(tables, promote_options="default").to_pandas().drop(columns="level")
+        national = rows.drop(columns="provinsi")
+        ends = np.cumsum([t.num_rows for t in tables])  # each file: its province rows, then the national row
+        out = {}
+        for key, end in zip(found, ends.tolist()):
+            start = end - tables[len(out)].num_rows
+            out[key] = Entry(None, rows.iloc[start:end - 1].reset_index(drop=True),
+                             national.iloc[end - 1:end].reset_index(drop=True))
+        return out
 
     def _trend_table(self, key: str) -> pa.Table | None:
         if self.root is None:
             return None
         d = self._dir(key)
         try:
-            if not all((d / name).is_file() for name in ("counted.parquet", "links.parquet", "link_hash.npy")):
+            if not all((d / name).is_file() for name in ("counted.arrow", "links.arrow")):
                 return None
-            table = pq.ParquetFile(d / "trend.parquet").read()
-        except (OSError, ValueError, pa.ArrowException):  # absent or unreadable: compute again (and overwrite)
+            table = _read_arrow(d / "trend.arrow")
+            levels = table.column("level").to_pylist()
+        except (OSError, ValueError, KeyError, pa.ArrowException):  # absent or unreadable: computed again
             return None
-        return table if NATIONAL in table.column("level").to_pylist() else None
+        # as `put` writes it: the province rows, then the one national row
+        return table if levels[-1:] == [NATIONAL] and set(levels[:-1]) <= {PROVINCE} else None
 
     def counted_ids(self, key: str) -> np.ndarray:
         """Only the counted nomor_absen of a stored entry (what streaks read)."""
-        return pq.read_table(self._dir(key) / "counted.parquet", columns=["nomor_absen"]).column(0).to_numpy()
+        return _read_arrow(self._dir(key) / "counted.arrow", ["nomor_absen"]).column(0).to_numpy()
 
     def link_hashes(self, key: str) -> np.ndarray:
         """The link hashes of a stored entry's counted links, earliest row first (what the reused_link
-        check reads for every earlier task: a small raw array, no parquet to decode)."""
-        return np.load(self._dir(key) / "link_hash.npy", allow_pickle=False)
+        check reads for every earlier task)."""
+        return _read_arrow(self._dir(key) / "links.arrow", ["link_hash"]).column(0).to_numpy()
 
     def link_ids(self, key: str) -> np.ndarray:
         """The nomor_absen of a stored entry's counted links, in the order of `link_hashes`."""
-        return pq.read_table(self._dir(key) / "links.parquet", columns=["nomor_absen"]).column(0).to_numpy()
+        return _read_arrow(self._dir(key) / "links.arrow", ["nomor_absen"]).column(0).to_numpy()
 
     def counted(self, key: str) -> pd.DataFrame:
         """The counted rows of a stored entry (nomor_absen, on_time, response_minutes; what a recap reads)."""
-        return pq.read_table(self._dir(key) / "counted.parquet", columns=list(COUNTED_COLUMNS)).to_pandas()
+        return _read_arrow(self._dir(key) / "counted.arrow", list(COUNTED_COLUMNS)).to_pandas()
 
     def file_sha256(self, path: Path | str) -> str:
         """sha256 of an input file, remembered under its identity and stat (device, inode, size,
@@ -210,6 +236,34 @@ class HistoryStore:
         if self.root is not None:
             atomic_write_text(self.root / kind / f"{key}.json", text)
 
+    def get_frame(self, kind: str, key: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
+        """A frame stored by `put_frame` under `key`, with its attrs, when it holds exactly `columns`
+        (None otherwise: absent, unreadable or not what the caller loads)."""
+        if self.root is None:
+            return None
+        try:
+            table = _read_arrow(self.root / kind / f"{key}.arrow")
+            attrs = json.loads((table.schema.metadata or {})[_ATTRS])
+        except (OSError, ValueError, KeyError, pa.ArrowException):
+            return None
+        if tuple(table.column_names) != tuple(columns) or not isinstance(attrs, dict):
+            return None
+        frame = table.to_pandas()
+        frame.attrs.update(attrs)
+        return frame
+
+    def put_frame(self, kind: str, key: str, frame: pd.DataFrame) -> None:
+        """Keep `frame` (its columns, dtypes and JSON-able attrs) under `key`; a store that cannot be
+        written only forgets."""
+        if self.root is None:
+            return
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               _ATTRS: json.dumps(frame.attrs, default=str).encode()})
+        with contextlib.suppress(OSError):
+            atomic_write(self.root / kind / f"{key}.arrow", lambda fh: feather.write_feather(
+                table, fh, compression="uncompressed"))
+
     def put(self, key: str, entry: Entry) -> None:
         if self.root is None:
             return
@@ -218,18 +272,17 @@ class HistoryStore:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         try:
-            counted_frame(entry.counted).to_parquet(tmp / "counted.parquet", index=False)
+            _write_arrow(counted_frame(entry.counted), tmp / "counted.arrow")
             links = entry.links if entry.links is not None else pd.DataFrame({
                 "nomor_absen": pd.Series(dtype="int64"), "source_row": pd.Series(dtype="int64"),
                 "link_normalised": pd.Series(dtype="str"), "link_hash": pd.Series(dtype="uint64")})
-            links.to_parquet(tmp / "links.parquet", index=False)
-            np.save(tmp / "link_hash.npy", links["link_hash"].to_numpy(dtype=np.uint64), allow_pickle=False)
+            _write_arrow(links.assign(link_hash=links["link_hash"].to_numpy(dtype=np.uint64)), tmp / "links.arrow")
             trend = pd.concat([entry.trend_province.assign(level=PROVINCE),
                                entry.trend_national.assign(level=NATIONAL)], ignore_index=True)
             # One schema for every entry (get_many concatenates them), also when no province had
             # anyone eligible and the column holds only the national row's missing value.
             trend["provinsi"] = trend["provinsi"].astype("str")
-            trend.to_parquet(tmp / "trend.parquet", index=False)
+            _write_arrow(trend, tmp / "trend.arrow")
             if final.exists():
                 shutil.rmtree(final, ignore_errors=True)
             os.replace(tmp, final)

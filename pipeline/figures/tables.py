@@ -85,7 +85,13 @@ class Resolved:
 
 
 def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
-    """Every published table of the task, by name (see TABLES)."""
+    """Every published table of the task, by name (see TABLES): `task_tables`, then `checked_tables`."""
+    return {**task_tables(r), **checked_tables(r)}
+
+
+def task_tables(r: Resolved) -> dict[str, pd.DataFrame]:
+    """Every table but those built on the validation suites' outcomes (`checked_tables`): the stage
+    builds these while the suites still run in its sidecar."""
     task_id = str(r.task["task_id"])
     eligible = compute.eligible_roster(r.roster, r.task)
     frame = compute.participation_frame(eligible, compute.counted_rows(r.checked))
@@ -112,6 +118,13 @@ def build_tables(r: Resolved) -> dict[str, pd.DataFrame]:
     tabs["late_responders"] = late_responders(r.checked, r.roster, r.task)
     tabs["quality_summary"] = quality_summary(tabs["outcomes"], tabs["resigned_responders"])
     tabs["roster_quarantine"] = roster_quarantine(r.roster)
+    return tabs
+
+
+def checked_tables(r: Resolved) -> dict[str, pd.DataFrame]:
+    """The tables built on the suites' outcomes: village media (its quarantine comes from its suite)
+    and the validation results; `r.suites` holds outcomes by now."""
+    tabs: dict[str, pd.DataFrame] = {}
     if r.media is not None:
         tabs["village_media"] = compute.village_media_coverage(r.media)
     else:

@@ -88,8 +88,8 @@ class Watcher:
         self.task_id = str(self.task["task_id"])
         self.poll_seconds = int(min(max(every // 2, 1), 30))
         # the roster exactly as the task stage prepares it (quarantine, one spelling per kabupaten)
-        self.roster, _ = stage.prepare_roster(load.load_roster(self.data_dir),
-                                              store=HistoryStore(self.out / config.HISTORY_DIRNAME))
+        store = HistoryStore(self.out / config.HISTORY_DIRNAME)
+        self.roster, _ = stage.prepare_roster(stage.read_input(self.data_dir, "roster", store), store=store)
         self.work = self.out / tokens.STATE_DIR / self.task_id
         self.digest: str | None = None  # of the last good source bytes
         self.failed_digest: str | None = None

@@ -35,7 +35,7 @@ from pipeline.reports import fmt, recap_workbook
 from pipeline.rules.contract import province_slug
 from pipeline.rules.resolve import resolve_responses
 from pipeline.runs import manifest
-from pipeline.runs.stage import prepare_roster
+from pipeline.runs.stage import prepare_roster, read_input
 
 ROMAN = ("I", "II", "III", "IV")
 
@@ -248,8 +248,8 @@ def compute_recap(data_dir: Path, period: Period, *, history_dir: Path | None = 
         raise InputError(f"data directory {data_dir} does not exist")
     tasks = load.load_tasks(data_dir)
     chosen = select_tasks(tasks, period, data_dir)
-    roster_raw = load.load_roster(data_dir)
     store = HistoryStore(history_dir)
+    roster_raw = read_input(data_dir, "roster", store)
     roster, _ = prepare_roster(roster_raw, strict=strict, store=store)  # as a task run prepares it
     counted, trend, records = task_entries(data_dir, chosen, roster, store, download_dir=download_dir)
     previous = period.previous()

@@ -24,12 +24,14 @@ from pipeline.figures.history import (
     Entry,
     HistoryStore,
     code_fingerprint,
+    input_key,
     roster_fingerprint,
     task_key,
     validation_key,
 )
-from pipeline.figures.tables import Resolved, build_tables
+from pipeline.figures.tables import Resolved, checked_tables, task_tables
 from pipeline.inputs import load
+from pipeline.inputs.values import log as input_log
 from pipeline.publish import atomic_write_text, sha256_file, write_csv
 from pipeline.reports import validation_page
 from pipeline.rules import validate
@@ -107,7 +109,8 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
 
     `history_dir` keeps earlier tasks' results by content hash (pipeline/figures/history.py); without
     it every task of the schedule is loaded and resolved. Every table comes from
-    `pipeline.figures.tables.build_tables`; this function only wires the steps."""
+    `pipeline.figures.tables.build_tables` (its two halves: `task_tables` while the suites run, then
+    `checked_tables`); this function only wires the steps."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist")
@@ -118,28 +121,63 @@ def run_task(data_dir: Path, task_id: str | None, out_task_dir: Path | None = No
     config.tables_dir(out).mkdir(parents=True, exist_ok=True)
     result = TaskResult(str(task["task_id"]), out)
 
-    roster_raw = load_roster(data_dir, tasks, result)
+    store = HistoryStore(history_dir)
+    roster_raw = load_roster(data_dir, tasks, result, store)
     result.seconds["load_roster"] = time.perf_counter() - t0
-    roster, suites = validate_roster(roster_raw, strict, result, log, HistoryStore(history_dir))
+    roster, suites = validate_roster(roster_raw, strict, result, log, store)
     require_eligible(roster, task)  # nobody eligible: one clear InputError, not a TypeError later
     sidecar.prestart()  # GX imports on the other core while this one loads and resolves
-    media = load_village_media(data_dir)  # its suite starts now, in the sidecar
+    media = load_village_media(data_dir, store)  # its suite starts now, in the sidecar
     resolved = resolve_schedule(data_dir, tasks, task, roster, suites, history_dir, result, log)
+    t = time.perf_counter()
+    try:
+        tabs = task_tables(resolved)  # while the sidecar runs the suites
+    except Exception:
+        collect_suites(suites)  # a failed gate is the clearer error of the two
+        raise
+    result.seconds["compute"] = time.perf_counter() - t
     t = time.perf_counter()
     resolved.media = village_media_checked(media, suites, data_dir, result)
     collect_suites(suites)  # waits for the sidecar; a failed gate raises here
     result.seconds["suites_wait"] = time.perf_counter() - t
-    tabs = build_tables(resolved)
-    result.seconds["compute"] = time.perf_counter() - t
+    tabs.update(checked_tables(resolved))
     t = time.perf_counter()
     publish(out, data_dir, tabs, resolved, result)
     result.seconds["write"] = time.perf_counter() - t
     return result
 
 
-def load_roster(data_dir: Path, tasks: pd.DataFrame, result: TaskResult) -> pd.DataFrame:
+_LOADERS = {"roster": ("load_roster", load.ROSTER_COLUMNS),
+            "village_media": ("load_village_media", load.VILLAGE_MEDIA_OUTPUT)}
+
+
+def read_input(data_dir: Path, kind: str, store: HistoryStore) -> pd.DataFrame | None:
+    """`load.load_roster` or `load.load_village_media` (None when the optional file is absent), or,
+    when the history store holds the frame loaded from the same bytes by the same code, that frame
+    (parsing a 30,000-row roster costs ~0.6 s, reading it back ~5 ms). Its warnings are logged as
+    a load logs them."""
+    name, columns = _LOADERS[kind]
+    loader = getattr(load, name)
+    path = load.find_input(data_dir, kind, required=kind == "roster")
+    if path is None or store.root is None:
+        return None if path is None else loader(data_dir)
+    frame = store.get_frame("parsed", input_key(store.file_sha256(path), kind), columns)
+    if frame is not None:  # the same bytes, maybe found at another path: the messages name this one
+        stored, frame.attrs["source"] = frame.attrs.get("source"), str(path)
+        frame.attrs["warnings"] = [str(m).replace(stored, str(path)) if stored else str(m)
+                                   for m in frame.attrs.get("warnings", [])]
+        for message in frame.attrs["warnings"]:
+            input_log.warning("warning: %s", message)
+        return frame
+    frame = loader(data_dir)
+    store.put_frame("parsed", input_key(frame.attrs["sha256"], kind), frame)
+    return frame
+
+
+def load_roster(data_dir: Path, tasks: pd.DataFrame, result: TaskResult,
+                store: HistoryStore | None = None) -> pd.DataFrame:
     """Load: the roster, recorded (with the schedule) among the run's inputs."""
-    roster_raw = load.load_roster(data_dir)
+    roster_raw = read_input(data_dir, "roster", store or HistoryStore(None))
     result.inputs.append(_input_record(roster_raw, data_dir, "roster"))
     name = tasks.attrs.get("source_name", Path(tasks.attrs.get("source", "tasks")).name)
     result.inputs.append({"role": "tasks", "path": name,
@@ -175,9 +213,9 @@ def validate_roster(roster_raw: pd.DataFrame, strict: bool, result: TaskResult, 
     return roster, [roster_res]
 
 
-def load_village_media(data_dir: Path) -> tuple[pd.DataFrame, sidecar.Pending] | None:
+def load_village_media(data_dir: Path, store: HistoryStore) -> tuple[pd.DataFrame, sidecar.Pending] | None:
     """Load village_media when the data has it (None otherwise) and submit its suite."""
-    media = load.load_village_media(data_dir)
+    media = read_input(data_dir, "village_media", store)
     if media is None:
         return None
     return media, sidecar.submit(validate.run_suite, "village_media", media)
@@ -201,7 +239,7 @@ def collect_suites(suites: list) -> None:
     suites[:] = [s.result() if isinstance(s, sidecar.Pending) else s for s in suites]
 
 
-def _history_keys(data_dir: Path, priors: list[pd.Series], task_id: str, roster: pd.DataFrame, out: Path,
+def _history_keys(data_dir: Path, priors: list[dict], task_id: str, roster: pd.DataFrame, out: Path,
                   result: TaskResult, store: HistoryStore) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
     """Every scheduled task's input record and history key; the responses read on the way (the task's
     own, and any read from a URL, which is fetched to know its hash)."""
@@ -214,7 +252,8 @@ def _history_keys(data_dir: Path, priors: list[pd.Series], task_id: str, roster:
         role = "responses" if current else f"history:{prior_tid}"
         source = load.response_source(data_dir, prior)
         if isinstance(source, str) or current:
-            responses = loaded[prior_tid] = load.load_responses(data_dir, prior, download_dir=out / "inputs")
+            responses = load.load_responses(data_dir, pd.Series(prior), download_dir=out / "inputs")
+            loaded[prior_tid] = responses
             record = _input_record(responses, data_dir, role)
             if not current:
                 record["rows"] = None  # as for a file: the same task.json whether or not the store had it
@@ -233,8 +272,8 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
     t = time.perf_counter()
     task_id = str(task["task_id"])
     schedule = schedule_until(tasks, task)
-    store = HistoryStore(history_dir)
-    priors = [pd.Series(prior._asdict()) for prior in schedule.itertuples(index=False)]
+    store = HistoryStore(history_dir)  # its own hit and miss counts
+    priors = schedule.to_dict("records")  # a row becomes a Series only when its task is resolved (~0.5 ms each)
     history_keys, loaded = _history_keys(data_dir, priors, task_id, roster, result.out_dir, result, store)
     stored = store.get_many([k for tid, k in history_keys.items() if tid != task_id])
     counted_by_task: dict[str, pd.DataFrame] = {}
@@ -246,6 +285,7 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
         current = prior_tid == task_id
         entry = stored.get(history_keys[prior_tid])
         if entry is None:
+            prior = pd.Series(prior)
             responses = loaded.pop(prior_tid, None)
             if responses is None:
                 responses = load.load_responses(data_dir, prior, download_dir=result.out_dir / "inputs")
