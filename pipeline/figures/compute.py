@@ -100,7 +100,7 @@ def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *,
     ids = usable["nomor_absen"].to_numpy(dtype="int64")
     task_list = list(tasks.itertuples(index=False))
     n, m = len(ids), len(task_list)
-    values = np.full((n, m), np.nan)
+    values = np.full((n, m), np.nan, dtype=np.float32, order="F")  # filled column by column; 0, 1, NaN exact
     running = np.ones(n, dtype=bool)
     for back, j in enumerate(range(m - 1, -1, -1)):
         rows = np.arange(n) if full_latest is None or back < full_latest else np.flatnonzero(running)
@@ -110,7 +110,8 @@ def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *,
         counted = np.isin(ids[rows], np.asarray(get_ids(task_list[j].task_id), dtype="int64"))
         values[rows, j] = np.where(elig, counted.astype(float), np.nan)
         running[rows[elig & counted]] = False
-    return pd.DataFrame(values, index=pd.Index(ids, name="nomor_absen"), columns=[t.task_id for t in task_list])
+    return pd.DataFrame(values, index=pd.Index(ids, name="nomor_absen"), columns=[t.task_id for t in task_list],
+                        copy=False)
 
 
 def streaks(matrix: pd.DataFrame) -> pd.Series:
