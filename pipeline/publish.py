@@ -28,11 +28,16 @@ def neutralise(value: object) -> object:
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Neutralise every text column (numbers are left alone: -1 stays a number)."""
+    """Neutralise every text column (numbers are left alone: -1 stays a number); `neutralise` of
+    each cell, vectorised for string columns (a 25,000-row table has ~10 of them)."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object or isinstance(s.dtype, pd.StringDtype) or str(s.dtype) == "str":
+        if isinstance(s.dtype, pd.StringDtype):
+            hit = s.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(dtype=bool)
+            if hit.any():
+                out[col] = s.where(~hit, "'" + s)
+        elif s.dtype == object:
             out[col] = s.map(neutralise, na_action="ignore")
     return out
 

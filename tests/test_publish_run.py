@@ -36,6 +36,20 @@ def _verify_manifest(task_dir: Path) -> None:
         assert hashlib.sha256((task_dir / rec["path"]).read_bytes()).hexdigest() == rec["sha256"], rec["path"]
 
 
+# --- formulas neutralised -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_neutralise_frame_is_neutralise_of_each_text_cell(dtype):
+    values = ["=1+1", "ok", None, "\t=x", "\uff1dSUM(A1)", "-3", "@cmd", "", "'=quoted", "\r", "+62 812", "a=b"]
+    df = pd.DataFrame({"text": pd.Series(values, dtype=dtype), "number": [-1.5] * len(values)})
+    out = publish.neutralise_frame(df)
+    got = [v if isinstance(v, str) else None for v in out["text"]]
+    assert got == [publish.neutralise(v) if isinstance(v, str) else None for v in values]
+    assert got[0] == "'=1+1" and got[1] == "ok" and got[5] == "'-3"
+    assert out["number"].tolist() == [-1.5] * len(values)  # numbers stay numbers
+    assert df["text"].iloc[0] == "=1+1"  # the caller's frame is left as it was
+
+
 # --- swap_in / recover / lock -------------------------------------------------------------------
 
 def _folder(path: Path, text: str) -> Path:
