@@ -318,11 +318,31 @@ def test_a_warm_kernel_removes_its_socket_folder():
         kernel = WarmKernel(preload="").start()
         try:
             folder = Path(kernel._sockets)
-            assert folder.name.startswith("absensi-kernel-") and any(folder.iterdir())
+            assert folder.name.startswith(f"absensi-kernel-{os.getpid()}-") and any(folder.iterdir())
             getattr(kernel, stop)()
             assert not folder.exists()
         finally:
             kernel.shutdown()
+
+
+def test_orphan_kernel_socket_folders_are_swept_and_living_ones_kept(tmp_path):
+    """A run killed with SIGKILL leaves its kernels' socket folders behind; the next kernel start
+    removes those whose owner process is gone."""
+    import subprocess
+    import sys
+
+    from pipeline.reports.workers import SOCKETS_PREFIX, sweep_orphan_sockets
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"{SOCKETS_PREFIX}{gone.pid}-abc"
+    living = tmp_path / f"{SOCKETS_PREFIX}{os.getpid()}-def"
+    unnamed = tmp_path / f"{SOCKETS_PREFIX}xyz"  # no owner in its name: not ours to judge
+    for folder in (dead, living, unnamed):
+        folder.mkdir()
+        (folder / "k-1").write_text("", encoding="utf-8")
+    assert sweep_orphan_sockets(tmp_path) == [dead]
+    assert not dead.exists() and living.exists() and unnamed.exists()
 
 
 def test_missing_template_is_a_report_error(tmp_path):

@@ -14,10 +14,13 @@ compares the outputs, which is what proves the two give the same report.
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import re
 import shutil
 import tempfile
 import time
+from pathlib import Path
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -26,6 +29,33 @@ from pipeline import config
 from pipeline.errors import ReportError
 
 logger = logging.getLogger("papermill")
+SOCKETS_PREFIX = "absensi-kernel-"  # + the owner's pid + "-" + random: <tmp>/absensi-kernel-<pid>-<random>
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def sweep_orphan_sockets(base: Path | str | None = None) -> list[Path]:
+    """Remove this user's kernel socket folders whose owner process is gone (a run killed with
+    SIGKILL cannot remove its own); a folder of a living process, or of another user, stays."""
+    removed = []
+    for folder in Path(base or tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}*-*"):
+        owner = re.fullmatch(rf"{SOCKETS_PREFIX}(\d+)-[^/]+", folder.name)
+        try:
+            mine = folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if owner and mine and not _alive(int(owner.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 # Imported once per kernel when it starts; every report notebook imports these.
 PRELOAD = """\
@@ -68,7 +98,8 @@ class WarmKernel:
 
         try:
             # IPC sockets in a private folder: no TCP ports, and no clash between workers.
-            self._sockets = tempfile.mkdtemp(prefix="absensi-kernel-")
+            sweep_orphan_sockets()
+            self._sockets = tempfile.mkdtemp(prefix=f"{SOCKETS_PREFIX}{os.getpid()}-")
             self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=f"{self._sockets}/k")
             self.km.start_kernel(extra_arguments=list(config.KERNEL_ARGUMENTS))
         except NoSuchKernel as exc:
