@@ -136,16 +136,17 @@ def test_a_stage_using_the_sidecar_publishes_the_same_bytes_as_one_without(small
     assert [name for name in got if got[name] != expected[name]] == []
 
 
-def test_workbook_shares_split_every_province_once_largest_first_alternately():
+def test_workbook_shares_split_every_province_once_largest_first_one_in_three():
     import pandas as pd
 
     from pipeline.runs.stage import workbook_shares
 
-    nr = pd.DataFrame({"provinsi": ["Bali"] * 5 + ["Aceh"] * 3 + ["Papua"] * 3 + ["Riau"]})
-    theirs, mine = workbook_shares(nr, ["Aceh", "Bali", "Papua", "Riau", "Gorontalo"])
-    assert theirs == ["Bali", "Papua", "Gorontalo"]  # 5, 3 (Papua after Aceh by name: ties by name), 0
-    assert mine == ["Aceh", "Riau"]
-    assert sorted(theirs + mine) == ["Aceh", "Bali", "Gorontalo", "Papua", "Riau"]
+    nr = pd.DataFrame({"provinsi": ["Bali"] * 5 + ["Aceh"] * 3 + ["Papua"] * 3 + ["Riau"] * 2 + ["Jambi"]})
+    theirs, mine = workbook_shares(nr, ["Aceh", "Bali", "Papua", "Riau", "Gorontalo", "Jambi"])
+    # by size: Bali 5, Aceh 3, Papua 3 (ties by name), Riau 2, Jambi 1, Gorontalo 0
+    assert theirs == ["Bali", "Riau"]
+    assert mine == ["Aceh", "Papua", "Jambi", "Gorontalo"]
+    assert sorted(theirs + mine) == ["Aceh", "Bali", "Gorontalo", "Jambi", "Papua", "Riau"]
 
 
 def test_the_sidecar_exits_when_its_parent_dies_without_shutting_it_down(tmp_path):

@@ -323,7 +323,7 @@ def run_stage(task_id: str | None = None, data_dir: Path = config.SAMPLE_DATA_DI
         staging = publish.new_staging(out_root, task_id)
         try:
             run_task(data_dir, task_id, staging, strict=strict, history_dir=out_root / config.HISTORY_DIRNAME,
-                     log=log)
+                     log=log, tasks=tasks)
             publish.swap_in(staging, final)
         except ValidationFailed as exc:
             raise keep_diagnosis(exc, staging, out_root, task_id, data_dir) from None

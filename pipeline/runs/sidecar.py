@@ -1,12 +1,15 @@
-"""The task stage's second process: Great Expectations suites and half of the follow-up workbooks.
+"""The task stage's second process: Great Expectations suites, the tables' CSV files and a third
+of the follow-up workbooks.
 
 A task stage is one process on a two-core machine. Importing Great Expectations costs ~3-4 s of
 one core, more than loading and resolving a national task; writing the 74 follow-up workbooks
-~2 s. So the stage starts one worker process (`prestart`) as soon as the roster is ready, and
-hands it work that does not need its own core: the suites (responses, resolution gate, village
-media), which the worker runs while the stage loads, resolves and normalises links, and half of
-the provinces' workbooks, written while the stage writes the other half and its tables. The
-functions, their inputs and their outcomes are the stage's own: only the process differs.
+~2.4 s and the ~27 tables ~0.8 s. So the stage starts one worker process (`prestart`) as soon as
+the roster is ready, and hands it work that does not need its own core: the suites (responses,
+resolution gate, village media), which the worker runs while the stage loads, resolves,
+normalises links and builds its tables, then every table's CSV file and a third of the
+provinces' workbooks, written while the stage writes the others, its validation page and
+task.json. The functions, their inputs and their outcomes are the stage's own: only the process
+differs.
 
 One worker per process, kept for the life of the process (a test session or a watcher runs
 many tasks, and pays the import once). It ignores Ctrl-C (the stage handles it) and dies with
