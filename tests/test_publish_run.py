@@ -139,6 +139,16 @@ def test_status_matrix_partial_history_gives_the_same_streaks():
     assert compute.streaks(part).equals(compute.streaks(full))  # possibly_inactive is streak >= 8: the same too
     assert compute.streaks(full).max() >= 20  # the never-responders run through the history
     assert np.isnan(part.to_numpy()).sum() > np.isnan(full.to_numpy()).sum()  # work was skipped
+    # the store's bit per roster row gives the same matrix as the ids (a quarantined row and an
+    # id counted but not on the roster included)
+    roster.loc[3, "quarantine_reason"] = "duplicate_id"
+    counted["t05"] = np.append(counted["t05"], [n + 50])
+    masks = {t: compute.counted_mask(roster, ids) for t, ids in counted.items()}
+    assert masks["t05"].dtype == bool and len(masks["t05"]) == n
+    by_ids = compute.status_matrix(roster, tasks, counted, full_latest=8)
+    pd.testing.assert_frame_equal(compute.status_matrix(roster, tasks, masks, full_latest=8), by_ids)
+    mixed = {t: (masks[t] if j % 2 else counted[t]) for j, t in enumerate(counted)}
+    pd.testing.assert_frame_equal(compute.status_matrix(roster, tasks, mixed, full_latest=8), by_ids)
 
 
 # --- the history store gives the tables a full recomputation gives ------------------------------
@@ -205,6 +215,30 @@ def _trend(provinces: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
                           "responded": [True, False] * len(provinces), "on_time": [True, False] * len(provinces),
                           "response_minutes": [30.0, None] * len(provinces)})
     return compute.rate_table(frame, ["provinsi"]), compute.rate_table(frame, [])
+
+
+def test_recap_and_task_stage_store_the_same_entries(small_sample, tmp_path):
+    """A recap that resolves a task first stores a whole entry: a later task stage reads its links
+    (reused_link) and its counted bits (streaks) from it."""
+    from pipeline.inputs import load
+    from pipeline.runs import recap as recap_run
+
+    by_stage = tmp_path / "stage"
+    result = stage.run_task(small_sample, None, out_root=tmp_path / "out", history_dir=by_stage, log=lambda *_: None)
+    roster, _ = stage.prepare_roster(load.load_roster(small_sample))
+    tasks = load.load_tasks(small_sample)
+    earlier = stage.schedule_until(tasks, load.get_task(tasks, result.task_id)).iloc[:-1]
+    recap_store = HistoryStore(tmp_path / "recap")
+    recap_run.task_entries(small_sample, earlier, roster, recap_store)
+    stage_store = HistoryStore(by_stage)
+    keys = [p.name for p in (tmp_path / "recap").glob("??/*") if p.is_dir()]
+    assert len(keys) == len(earlier) >= 4
+    for key in keys:
+        assert stage_store.link_hashes(key).tolist() == recap_store.link_hashes(key).tolist()
+        assert stage_store.link_ids(key).tolist() == recap_store.link_ids(key).tolist()
+        assert stage_store.counted_mask(key).tolist() == recap_store.counted_mask(key).tolist()
+        assert len(recap_store.counted_mask(key)) == len(roster) and recap_store.counted_mask(key).any()
+    assert any(len(recap_store.link_hashes(key)) for key in keys)
 
 
 def test_history_get_many_reads_back_what_was_put_and_skips_absent_keys(tmp_path):
