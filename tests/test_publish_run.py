@@ -139,16 +139,6 @@ def test_status_matrix_partial_history_gives_the_same_streaks():
     assert compute.streaks(part).equals(compute.streaks(full))  # possibly_inactive is streak >= 8: the same too
     assert compute.streaks(full).max() >= 20  # the never-responders run through the history
     assert np.isnan(part.to_numpy()).sum() > np.isnan(full.to_numpy()).sum()  # work was skipped
-    # the store's bit per roster row gives the same matrix as the ids (a quarantined row and an
-    # id counted but not on the roster included)
-    roster.loc[3, "quarantine_reason"] = "duplicate_id"
-    counted["t05"] = np.append(counted["t05"], [n + 50])
-    masks = {t: compute.counted_mask(roster, ids) for t, ids in counted.items()}
-    assert masks["t05"].dtype == bool and len(masks["t05"]) == n
-    by_ids = compute.status_matrix(roster, tasks, counted, full_latest=8)
-    pd.testing.assert_frame_equal(compute.status_matrix(roster, tasks, masks, full_latest=8), by_ids)
-    mixed = {t: (masks[t] if j % 2 else counted[t]) for j, t in enumerate(counted)}
-    pd.testing.assert_frame_equal(compute.status_matrix(roster, tasks, mixed, full_latest=8), by_ids)
 
 
 # --- the history store gives the tables a full recomputation gives ------------------------------
@@ -219,7 +209,7 @@ def _trend(provinces: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_recap_and_task_stage_store_the_same_entries(small_sample, tmp_path):
     """A recap that resolves a task first stores a whole entry: a later task stage reads its links
-    (reused_link) and its counted bits (streaks) from it."""
+    (reused_link) from it."""
     from pipeline.inputs import load
     from pipeline.runs import recap as recap_run
 
@@ -236,8 +226,7 @@ def test_recap_and_task_stage_store_the_same_entries(small_sample, tmp_path):
     for key in keys:
         assert stage_store.link_hashes(key).tolist() == recap_store.link_hashes(key).tolist()
         assert stage_store.link_ids(key).tolist() == recap_store.link_ids(key).tolist()
-        assert stage_store.counted_mask(key).tolist() == recap_store.counted_mask(key).tolist()
-        assert len(recap_store.counted_mask(key)) == len(roster) and recap_store.counted_mask(key).any()
+        assert stage_store.counted_ids(key).tolist() == recap_store.counted_ids(key).tolist()
     assert any(len(recap_store.link_hashes(key)) for key in keys)
 
 

@@ -31,13 +31,6 @@ def counted_rows(checked: pd.DataFrame) -> pd.DataFrame:
     return rows[["nomor_absen", "on_time", "response_minutes", "platform"]].reset_index(drop=True)
 
 
-def counted_mask(roster: pd.DataFrame, counted_ids) -> np.ndarray:
-    """True for each roster row (in roster order) whose nomor_absen has a counted row: the form the
-    history store keeps for streaks (a bit per row: ~4 KB per task, not ~190 KB of ids)."""
-    ids = roster["nomor_absen"].astype("Int64").fillna(-1).to_numpy(dtype="int64")
-    return np.isin(ids, np.asarray(counted_ids, dtype="int64"))
-
-
 def eligible_roster(roster: pd.DataFrame, task) -> pd.DataFrame:
     """Roster rows eligible for `task` (see eligibility.eligible_mask)."""
     return roster[eligible_mask(roster, task)]
@@ -96,24 +89,15 @@ def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *,
     """TPP x task (schedule order): 1 counted, 0 eligible without a counted row, NaN not eligible.
 
     Index: nomor_absen of usable roster rows; columns: task_id in schedule order.
-    `counted_ids(task_id)` (or a mapping) gives the counted nomor_absen of a task, or its
-    `counted_mask` over the roster's rows (the same test: the row's nomor_absen is counted). With
+    `counted_ids(task_id)` (or a mapping) gives the counted nomor_absen of a task. With
     `full_latest`, only the latest `full_latest` columns are filled for everyone; older columns
     are filled only for TPP whose streak is still running (no counted row in any later task),
     and are NaN for the others, which changes neither `streaks` (nor the flags built on them) but
     keeps a long history cheap."""
     get_ids = counted_ids.__getitem__ if hasattr(counted_ids, "__getitem__") else counted_ids
-    usable_rows = roster["quarantine_reason"].isna().to_numpy(dtype=bool)
-    usable = roster[usable_rows]
+    usable = roster[roster["quarantine_reason"].isna()]
     eligibility = Eligibility(usable)  # the roster's columns converted once for every task
     ids = usable["nomor_absen"].to_numpy(dtype="int64")
-
-    def is_counted(task_id: str, rows: np.ndarray) -> np.ndarray:
-        got = np.asarray(get_ids(task_id))
-        if got.dtype == bool and got.shape == usable_rows.shape:  # a counted_mask
-            return got[usable_rows][rows]
-        return np.isin(ids[rows], got.astype("int64"))
-
     task_list = list(tasks.itertuples(index=False))
     n, m = len(ids), len(task_list)
     values = np.full((n, m), np.nan, dtype=np.float32, order="F")  # filled column by column; 0, 1, NaN exact
@@ -123,7 +107,7 @@ def status_matrix(roster: pd.DataFrame, tasks: pd.DataFrame, counted_ids, *,
         if rows.size == 0:
             break
         elig = eligibility.codes(task_list[j]._asdict())[rows] == 0
-        counted = is_counted(task_list[j].task_id, rows)
+        counted = np.isin(ids[rows], np.asarray(get_ids(task_list[j].task_id), dtype="int64"))
         values[rows, j] = np.where(elig, counted.astype(float), np.nan)
         running[rows[elig & counted]] = False
     return pd.DataFrame(values, index=pd.Index(ids, name="nomor_absen"), columns=[t.task_id for t in task_list],

@@ -15,11 +15,9 @@ Change any of these and the key changes, so a cached entry is always what a fres
 compute (no invalidation rules to get wrong). An edit to the roster's people or dates makes
 every earlier task resolve once more, then it is cached again; contact edits do not.
 
-Layout: ``<root>/<key[:2]>/<key>/{counted,counted_mask,trend,links}.arrow``: Arrow IPC files,
-uncompressed and memory-mapped when read, so that a column (the link hashes the reused_link check
-needs) is read without decoding anything; ``counted_mask`` is one bit per roster row
-(`compute.counted_mask`: ~4 KB where the counted ids are ~190 KB), what streaks read of older
-tasks, so that a store whose pages the system has dropped is read back quickly (``trend`` holds the province rows and
+Layout: ``<root>/<key[:2]>/<key>/{counted,trend,links}.arrow``: Arrow IPC files, uncompressed
+and memory-mapped when read, so that a column (the counted ids a streak needs, the link hashes the
+reused_link check needs) is read without decoding anything (``trend`` holds the province rows and
 the national row, told apart by ``level``; ``links`` the counted rows' normalised links for the proof
 checks, `pipeline.figures.proof.counted_links`), each entry written to a temporary folder and
 renamed into place (a killed run leaves no half entry). A new task on a 500-task history reads 500
@@ -105,7 +103,6 @@ class Entry:
     trend_province: pd.DataFrame  # rate_table by provinsi, without the task columns
     trend_national: pd.DataFrame  # rate_table overall, without the task columns
     links: pd.DataFrame | None = None  # proof.counted_links (proof checks); None when read from the store
-    mask: np.ndarray | None = None  # compute.counted_mask over the roster's rows (streaks)
 
 
 def roster_fingerprint(roster: pd.DataFrame) -> str:
@@ -179,7 +176,7 @@ class HistoryStore:
             return None
         d = self._dir(key)
         try:
-            if not all((d / name).is_file() for name in ("counted.arrow", "links.arrow", "counted_mask.arrow")):
+            if not all((d / name).is_file() for name in ("counted.arrow", "links.arrow")):
                 return None
             table = _read_arrow(d / "trend.arrow")
             levels = table.column("level").to_pylist()
@@ -191,11 +188,6 @@ class HistoryStore:
     def counted_ids(self, key: str) -> np.ndarray:
         """Only the counted nomor_absen of a stored entry (what streaks read)."""
         return _read_arrow(self._dir(key) / "counted.arrow", ["nomor_absen"]).column(0).to_numpy()
-
-    def counted_mask(self, key: str) -> np.ndarray:
-        """The counted rows as `compute.counted_mask` over the roster the entry was computed with (its
-        key holds that roster: the same rows in the same order); what streaks read."""
-        return _read_arrow(self._dir(key) / "counted_mask.arrow").column(0).to_numpy(zero_copy_only=False)
 
     def link_hashes(self, key: str) -> np.ndarray:
         """The link hashes of a stored entry's counted links, earliest row first (what the reused_link
@@ -281,8 +273,6 @@ class HistoryStore:
         tmp.mkdir(parents=True)
         try:
             _write_arrow(counted_frame(entry.counted), tmp / "counted.arrow")
-            mask = entry.mask if entry.mask is not None else np.zeros(0, dtype=bool)
-            _write_arrow(pa.table({"counted": pa.array(mask, pa.bool_())}), tmp / "counted_mask.arrow")
             links = entry.links if entry.links is not None else pd.DataFrame({
                 "nomor_absen": pd.Series(dtype="int64"), "source_row": pd.Series(dtype="int64"),
                 "link_normalised": pd.Series(dtype="str"), "link_hash": pd.Series(dtype="uint64")})

@@ -219,8 +219,7 @@ def task_entries(data_dir: Path, tasks: pd.DataFrame, roster: pd.DataFrame, stor
             checked = resolve_responses(responses, roster, task)
             rows = compute.counted_rows(checked)
             # a whole entry, as a task stage stores it: a later stage reads its links (reused_link)
-            entry = Entry(rows, *compute.task_trend(roster, task, rows), links=proof.counted_links(checked),
-                          mask=compute.counted_mask(roster, rows["nomor_absen"]))
+            entry = Entry(rows, *compute.task_trend(roster, task, rows), links=proof.counted_links(checked))
             store.put(key, entry)
         counted[row.task_id] = entry.counted if entry.counted is not None else store.counted(key)
         trend[row.task_id] = (entry.trend_province, entry.trend_national)

@@ -298,8 +298,7 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
                 suites.append(sidecar.submit(validate.gate_checked_responses, task_checked, len(responses)))
                 checked = task_checked
             counted = compute.counted_rows(task_checked)
-            entry = Entry(counted, *compute.task_trend(roster, prior, counted), links=proof.counted_links(task_checked),
-                          mask=compute.counted_mask(roster, counted["nomor_absen"]))
+            entry = Entry(counted, *compute.task_trend(roster, prior, counted), links=proof.counted_links(task_checked))
             store.put(history_keys[prior_tid], entry)
             if current:
                 links = entry.links  # the proof checks use them too (normalising ~25,000 links costs ~2 s)
@@ -308,12 +307,10 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
         links_by_task[prior_tid] = entry.links  # None for a stored task: read by the proof checks when needed
 
     def counted_ids(tid: str) -> np.ndarray:
-        """A task's counted ids, or for a stored task the bit per roster row its entry keeps."""
         rows = counted_by_task.get(tid)
         if rows is not None:
             return rows["nomor_absen"].to_numpy()
-        mask = store.counted_mask(history_keys[tid])
-        return mask if len(mask) == len(roster) else store.counted_ids(history_keys[tid])
+        return store.counted_ids(history_keys[tid])
 
     result.seconds["responses"] = time.perf_counter() - t
     result.history = {"tasks": len(schedule), "cached": store.hits, "computed": store.misses}
