@@ -74,3 +74,17 @@ def test_validation_page_counts_the_flags():
         assert flag not in page  # readers see plain Indonesian; the codes stay in tables/proof_flags.csv
     assert '<td>TPP yang ditandai</td><td class="num">5</td>' in page
     assert "Bukti perlu diperiksa" not in validation_page.validation_page([], task_id="t1")
+
+
+def test_validation_page_counts_in_indonesian_format():
+    """Counts read as readers write them: 29.712, not 29712 (row numbers in the file stay as they are)."""
+    from pipeline.rules.validate import CHECK_COLUMNS, FAILURE_COLUMNS, SuiteResult
+
+    checks = pd.DataFrame([("roster", "expect_x", "nama", "warning", "r", "Nama terisi", False, 29712, 1234)],
+                          columns=CHECK_COLUMNS)
+    failures = pd.DataFrame([("roster", 12345, "expect_x", "nama", "warning", "r", "")] * 1234,
+                            columns=FAILURE_COLUMNS)
+    page = validation_page.validation_page([SuiteResult("roster", checks, failures)], task_id="t1", max_rows=1000)
+    assert '<td class="num">1.234</td><td class="num">29.712</td>' in page
+    assert "Baris yang gagal (1.234; 1.000 pertama)" in page
+    assert '<td class="num">12345</td>' in page and "12.345" not in page

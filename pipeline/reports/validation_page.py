@@ -9,6 +9,7 @@ import html
 import pandas as pd
 
 from pipeline.figures.proof import FLAG_LABELS, FLAGS
+from pipeline.reports import fmt
 from pipeline.reports.display import clip
 from pipeline.rules.validate import SuiteResult
 
@@ -16,12 +17,12 @@ from pipeline.rules.validate import SuiteResult
 def _proof_section(proof_flags: pd.DataFrame) -> str:
     """Counts of the proof flags (pipeline/figures/proof.py): flags for verification, never rejections."""
     rows = "".join(f"<tr><td>{html.escape(FLAG_LABELS[f])}</td>"
-                   f"<td class=\"num\">{int((proof_flags['flag'] == f).sum())}</td></tr>" for f in FLAGS)
+                   f"<td class=\"num\">{fmt.angka(int((proof_flags['flag'] == f).sum()))}</td></tr>" for f in FLAGS)
     return ("<h2>Bukti perlu diperiksa</h2><p>Kiriman terhitung yang tautannya tidak mungkin bukti unggahan "
             "sendiri: tautan yang sama dikirim TPP lain, tautan dari tugas sebelumnya, atau materi tugas itu sendiri. "
             "Kiriman ini tetap dihitung; tandanya hanya untuk diperiksa.</p>"
             "<table><thead><tr><th>Tanda</th><th>Baris</th></tr></thead><tbody>" + rows
-            + f"<tr><td>TPP yang ditandai</td><td class=\"num\">{proof_flags['nomor_absen'].nunique()}</td></tr>"
+            + f"<tr><td>TPP yang ditandai</td><td class=\"num\">{fmt.angka(proof_flags['nomor_absen'].nunique())}</td></tr>"
             "</tbody></table>")
 
 
@@ -74,7 +75,8 @@ def _checks_table(res: SuiteResult) -> str:
                     f"<td>{e(SEVERITY_LABEL.get(r.severity, str(r.severity)))}</td>"
                     f"<td>{e(_consequence(r.severity, res.suite))}</td>"
                     f"<td class=\"{cls}\">{'lulus' if r.success else 'gagal'}</td>"
-                    f"<td class=\"num\">{r.unexpected_count}</td><td class=\"num\">{r.element_count}</td></tr>")
+                    f"<td class=\"num\">{fmt.angka(r.unexpected_count)}</td>"
+                    f"<td class=\"num\">{fmt.angka(r.element_count)}</td></tr>")
     return ("<div class=\"gulir\"><table><thead><tr><th>Pemeriksaan</th><th>Kolom</th><th>Jenis</th>"
             "<th>Jika gagal</th><th>Hasil</th><th>Baris gagal</th><th>Baris diperiksa</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></div>")
@@ -88,7 +90,7 @@ def _failures_table(res: SuiteResult, max_rows: int) -> str:
                    f"<td>{e(described.get((r.expectation, str(r.column)), str(r.expectation)))}</td>"
                    f"<td>{e(column_label(r.column))}</td><td class=\"nilai\">{e(clip(str(r.value)))}</td></tr>"
                    for r in shown.itertuples())
-    return (f"<h3>Baris yang gagal ({len(res.failures)}; {len(shown)} pertama)</h3><div class=\"gulir\"><table><thead>"
+    return (f"<h3>Baris yang gagal ({fmt.angka(len(res.failures))}; {fmt.angka(len(shown))} pertama)</h3><div class=\"gulir\"><table><thead>"
             "<tr><th>Baris di berkas</th><th>Pemeriksaan</th><th>Kolom</th><th>Nilai</th></tr></thead><tbody>"
             f"{rows}</tbody></table></div>")
 
