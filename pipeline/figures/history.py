@@ -48,6 +48,7 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 from pipeline import config
+from pipeline.figures import compute, proof
 from pipeline.publish import atomic_write, atomic_write_text, sha256_file
 from pipeline.publish import code_fingerprint as fingerprint
 
@@ -87,9 +88,10 @@ def _read_arrow(path: Path, columns: list[str] | None = None) -> pa.Table:
     return feather.read_table(path, columns=columns, memory_map=True)
 
 
-def _write_arrow(frame: pd.DataFrame | pa.Table, path: Path) -> None:
+def _write_arrow(frame: pd.DataFrame | pa.Table, dest) -> None:
+    """`frame` as an uncompressed Arrow IPC file at `dest` (a path or an open binary file)."""
     table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
-    feather.write_feather(table, path, compression="uncompressed")
+    feather.write_feather(table, dest, compression="uncompressed")
 
 
 _ATTRS = b"absensi.attrs"  # a stored frame's pandas attrs (JSON) in its Arrow schema metadata
@@ -103,6 +105,13 @@ class Entry:
     trend_province: pd.DataFrame  # rate_table by provinsi, without the task columns
     trend_national: pd.DataFrame  # rate_table overall, without the task columns
     links: pd.DataFrame | None = None  # proof.counted_links (proof checks); None when read from the store
+
+    @classmethod
+    def of(cls, roster: pd.DataFrame, task: pd.Series, checked: pd.DataFrame) -> Entry:
+        """The whole entry of a resolved task (`resolve.resolve_responses` output): what the task
+        stage and the recap both store."""
+        counted = compute.counted_rows(checked)
+        return cls(counted, *compute.task_trend(roster, task, counted), links=proof.counted_links(checked))
 
 
 def roster_fingerprint(roster: pd.DataFrame) -> str:
@@ -163,13 +172,10 @@ class HistoryStore:
             return {}
         rows = pa.concat_tables(tables, promote_options="default").to_pandas().drop(columns="level")
         national = rows.drop(columns="provinsi")
-        ends = np.cumsum([t.num_rows for t in tables])  # each file: its province rows, then the national row
-        out = {}
-        for key, end in zip(found, ends.tolist()):
-            start = end - tables[len(out)].num_rows
-            out[key] = Entry(None, rows.iloc[start:end - 1].reset_index(drop=True),
-                             national.iloc[end - 1:end].reset_index(drop=True))
-        return out
+        ends = np.cumsum([t.num_rows for t in tables]).tolist()  # each file: its province rows, then the national row
+        return {key: Entry(None, rows.iloc[end - t.num_rows:end - 1].reset_index(drop=True),
+                           national.iloc[end - 1:end].reset_index(drop=True))
+                for key, t, end in zip(found, tables, ends)}
 
     def _trend_table(self, key: str) -> pa.Table | None:
         if self.root is None:
@@ -261,8 +267,7 @@ class HistoryStore:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                _ATTRS: json.dumps(frame.attrs, default=str).encode()})
         with contextlib.suppress(OSError):
-            atomic_write(self.root / kind / f"{key}.arrow", lambda fh: feather.write_feather(
-                table, fh, compression="uncompressed"))
+            atomic_write(self.root / kind / f"{key}.arrow", lambda fh: _write_arrow(table, fh))
 
     def put(self, key: str, entry: Entry) -> None:
         if self.root is None:

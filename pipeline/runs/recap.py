@@ -28,7 +28,7 @@ import pandas as pd
 
 from pipeline import __version__, config, publish
 from pipeline.errors import InputError, ReportError, ValidationFailed
-from pipeline.figures import compute, proof, recap
+from pipeline.figures import recap
 from pipeline.figures.history import Entry, HistoryStore, code_fingerprint, roster_fingerprint, task_key
 from pipeline.inputs import load
 from pipeline.reports import fmt, recap_workbook
@@ -216,10 +216,8 @@ def task_entries(data_dir: Path, tasks: pd.DataFrame, roster: pd.DataFrame, stor
             responses = loaded.pop(row.task_id, None)
             if responses is None:
                 responses = load.load_responses(data_dir, task, download_dir=download_dir)
-            checked = resolve_responses(responses, roster, task)
-            rows = compute.counted_rows(checked)
             # a whole entry, as a task stage stores it: a later stage reads its links (reused_link)
-            entry = Entry(rows, *compute.task_trend(roster, task, rows), links=proof.counted_links(checked))
+            entry = Entry.of(roster, task, resolve_responses(responses, roster, task))
             store.put(key, entry)
         counted[row.task_id] = entry.counted if entry.counted is not None else store.counted(key)
         trend[row.task_id] = (entry.trend_province, entry.trend_national)

@@ -161,8 +161,10 @@ def read_input(data_dir: Path, kind: str, store: HistoryStore) -> pd.DataFrame |
     name, columns = _LOADERS[kind]
     loader = getattr(load, name)
     path = load.find_input(data_dir, kind, required=kind == "roster")
-    if path is None or store.root is None:
-        return None if path is None else loader(data_dir)
+    if path is None:
+        return None
+    if store.root is None:
+        return loader(data_dir)
     frame = store.get_frame("parsed", input_key(store.file_sha256(path), kind), columns)
     if frame is not None:  # the same bytes, maybe found at another path: the messages name this one
         stored, frame.attrs["source"] = frame.attrs.get("source"), str(path)
@@ -176,10 +178,9 @@ def read_input(data_dir: Path, kind: str, store: HistoryStore) -> pd.DataFrame |
     return frame
 
 
-def load_roster(data_dir: Path, tasks: pd.DataFrame, result: TaskResult,
-                store: HistoryStore | None = None) -> pd.DataFrame:
+def load_roster(data_dir: Path, tasks: pd.DataFrame, result: TaskResult, store: HistoryStore) -> pd.DataFrame:
     """Load: the roster, recorded (with the schedule) among the run's inputs."""
-    roster_raw = read_input(data_dir, "roster", store or HistoryStore(None))
+    roster_raw = read_input(data_dir, "roster", store)
     result.inputs.append(_input_record(roster_raw, data_dir, "roster"))
     name = tasks.attrs.get("source_name", Path(tasks.attrs.get("source", "tasks")).name)
     result.inputs.append({"role": "tasks", "path": name,
@@ -297,8 +298,7 @@ def resolve_schedule(data_dir: Path, tasks: pd.DataFrame, task: pd.Series, roste
             if current:
                 suites.append(sidecar.submit(validate.gate_checked_responses, task_checked, len(responses)))
                 checked = task_checked
-            counted = compute.counted_rows(task_checked)
-            entry = Entry(counted, *compute.task_trend(roster, prior, counted), links=proof.counted_links(task_checked))
+            entry = Entry.of(roster, prior, task_checked)
             store.put(history_keys[prior_tid], entry)
             if current:
                 links = entry.links  # the proof checks use them too (normalising ~25,000 links costs ~2 s)
